@@ -1,0 +1,1 @@
+"""Answering (retrieve, compose, cite, verify) and the front ends: CLI, terminal chat, Discord."""

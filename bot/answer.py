@@ -1,0 +1,47 @@
+"""What an answer is: the data every front end renders (CLI JSON, terminal, Discord)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source behind an answer: a real stored passage and the exact quote used."""
+
+    n: int
+    title: str
+    publisher: str
+    published: str
+    source: str
+    url: str
+    quote: str
+    chunk_id: str
+    score: float
+    passage: str = ""  # the whole stored chunk the quote comes from ("Show passages", /source)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question. `citations` are numbered 1..n in the order [n] appears."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    generator: str = "extractive"
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON contract documented in the README (`nhsbot ask --json`)."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [
+                {k: v for k, v in asdict(c).items() if k != "passage"} for c in self.citations
+            ],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "generator": self.generator,
+        }

@@ -1,0 +1,188 @@
+"""The `nhsbot` command: parse, call the library, print. `--json` output is a stable contract."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.errors import QuestionError
+from bot.pipeline import Pipeline, open_pipeline
+from bot.render import answer_text
+from bot.settings import Settings
+from vectorstore.lock import StoreLockedError
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nhsbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add new and changed documents to the store")
+    p.add_argument("paths", nargs="*", help="files or folders (default: the bundled corpus/)")
+    p.add_argument("--prune", action="store_true", help="remove stored files now gone from these folders")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("ask", help="answer a question from the sources, with citations")
+    p.add_argument("question", help="the question, or - to read one question per line from stdin")
+    p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
+    p.add_argument("-k", type=int, default=None, help="how many passages to retrieve")
+
+    p = sub.add_parser("sources", help="list stored documents (matching QUERY)")
+    p.add_argument("query", nargs="?", default=None)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=100)
+
+    sub.add_parser("chat", help="interactive terminal chat on the same pipeline")
+
+    p = sub.add_parser("eval", help="measure retrieval and answers on a JSONL question set")
+    p.add_argument("file", type=Path)
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--details", action="store_true", help="print each question's outcome")
+
+    sub.add_parser("run", help="start the Discord bot if a token is set, else the terminal chat")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    try:
+        with open_pipeline(settings) as pipeline:
+            return COMMANDS[args.command](pipeline, args, settings)
+    except StoreLockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    # Libraries that chat at INFO about model loading and indexing: keep them to warnings.
+    for name in ("bm25s", "sentence_transformers", "transformers", "httpx", "chromadb"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def cmd_ingest(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    paths = args.paths or [str(settings.corpus_dir)]
+    report = pipeline.ingest(paths, prune=args.prune)
+    if args.json:
+        print(json.dumps(asdict(report)))
+    else:
+        for name, reason in report.failed:
+            print(f"failed: {reason}", file=sys.stderr)
+        print(report.summary())
+    return 0
+
+
+def cmd_ask(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    if args.question == "-":
+        return ask_stream(pipeline, sys.stdin, sys.stdout, args.k, as_json=args.json)
+    try:
+        answer = pipeline.ask(args.question, k=args.k)
+    except QuestionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer_text(answer))
+    return 0
+
+
+def ask_stream(pipeline: Pipeline, lines: TextIO, out: TextIO, k: int | None, *, as_json: bool) -> int:
+    """One question per input line, one answer per output line (JSON when asked); models load once."""
+    status = 0
+    for line in lines:
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            answer = pipeline.ask(question, k=k)
+            result: Any = answer.to_json() if as_json else answer_text(answer)
+        except QuestionError as exc:
+            status = 2
+            result = {"question": question[:200], "error": str(exc)} if as_json else f"error: {exc}"
+        out.write((json.dumps(result, ensure_ascii=False) if as_json else result) + "\n")
+        out.flush()
+    return status
+
+
+def cmd_sources(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    docs = pipeline.documents(args.query, limit=args.limit)
+    if args.json:
+        print(json.dumps([asdict(d) for d in docs], ensure_ascii=False))
+        return 0
+    for d in docs:
+        details = ", ".join(p for p in (d.publisher, d.published) if p)
+        print(f"{d.title}" + (f" — {details}" if details else ""))
+        print(f"    {d.url or d.source}  ({d.chunks} passages, ingested {d.ingested_at[:10]})")
+    if not docs:
+        print("No documents match." if args.query else "The store is empty: run `nhsbot ingest`.")
+    return 0
+
+
+def cmd_chat(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import chat
+
+    ensure_corpus(pipeline, settings)
+    return chat(pipeline, sys.stdin, sys.stdout)
+
+
+def cmd_eval(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluate import evaluate, read_items
+
+    try:
+        items = read_items(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(items, lambda q: pipeline.ask(q, k=args.k), pipeline.retrieve, k=args.k)
+    metrics = report.metrics()
+    if args.details:
+        for r in report.results:
+            mark = "ok " if (r.answer_hit if r.item.answerable else r.answer.refused) else "BAD"
+            print(f"{mark} {r.item.id} rank={r.gold_rank} refused={r.answer.refused} | {r.item.q}")
+            print(f"      {r.answer.answer[:300]}")
+    print(json.dumps(metrics) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in metrics.items()))
+    return 0
+
+
+def cmd_run(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    ensure_corpus(pipeline, settings)
+    if settings.discord_token.get_secret_value():
+        from bot.discord_app import run_bot
+
+        return run_bot(settings, pipeline)
+    print("No Discord token set (DISCORD_TOKEN): starting the terminal chat.", file=sys.stderr)
+    from bot.chat import chat
+
+    return chat(pipeline, sys.stdin, sys.stdout)
+
+
+def ensure_corpus(pipeline: Pipeline, settings: Settings) -> None:
+    """An empty store gets the bundled corpus, so a first run has something to answer from."""
+    if pipeline.stats().documents == 0 and settings.corpus_dir.is_dir():
+        print(f"The store is empty: ingesting {settings.corpus_dir}/ …", file=sys.stderr)
+        print(pipeline.ingest([settings.corpus_dir]).summary(), file=sys.stderr)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "sources": cmd_sources,
+    "chat": cmd_chat,
+    "eval": cmd_eval,
+    "run": cmd_run,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Do the sources cover the question? A small logistic model over signals that separate
+"covered" from "close but not covered" (similarity alone cannot), calibrated on the eval set."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.sentences_scoring import Sentence
+from vectorstore.records import Hit
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+FEATURES = ("top_dense", "best_sim", "best_overlap", "passage_coverage", "kind_found", "known_terms")
+
+
+@dataclass(frozen=True)
+class CoverageModel:
+    """Weights for each feature, a bias, and the decision threshold on the probability."""
+
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "top_dense": 4.0,
+            "best_sim": 3.0,
+            "best_overlap": 2.0,
+            "passage_coverage": 2.0,
+            "kind_found": 1.0,
+            "known_terms": 2.0,
+        }
+    )
+    bias: float = -7.0
+    threshold: float = 0.5
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * features.get(k, 0.0) for k in FEATURES)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def covered(self, features: dict[str, float]) -> bool:
+        return self.probability(features) >= self.threshold
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> CoverageModel:
+        """The calibrated model when its file exists, else the defaults."""
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text())["coverage"]
+        return cls(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def coverage_features(
+    qterms: Sequence[str],
+    idf: dict[str, float],
+    corpus_terms: set[str],
+    passage_terms: set[str],
+    hits: Sequence[Hit],
+    ranked: Sequence[Sentence],
+) -> dict[str, float]:
+    """The signals for one question, each in [0, 1] (or close to it).
+
+    `idf` maps each question term to its rarity; `corpus_terms` are the question terms found
+    anywhere in the store, `passage_terms` those found in the top passages.
+    """
+    weight = sum(idf.values()) or 1.0
+    best = ranked[0] if ranked else None
+    return {
+        "top_dense": max((h.dense for h in hits[:3]), default=0.0),
+        "best_sim": best.similarity if best else 0.0,
+        "best_overlap": best.overlap if best else 0.0,
+        "passage_coverage": sum(idf[t] for t in set(qterms) & passage_terms) / weight,
+        "kind_found": float(any(s.kind_match and s.overlap > 0 for s in ranked[:3])),
+        "known_terms": sum(idf[t] for t in set(qterms) & corpus_terms) / weight,
+    }

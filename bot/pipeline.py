@@ -1,0 +1,180 @@
+"""The answering pipeline as small named steps: check → retrieve → score → decide → compose."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answer
+from bot.coverage import CoverageModel, coverage_features
+from bot.errors import check_question
+from bot.extractive import REFUSAL, compose, nearest, select
+from bot.question import question_kind
+from bot.sentences_scoring import SentenceScorer, Weights
+from bot.settings import Settings
+from ingest.sync import Ingestor, SyncReport
+from vectorstore.embeddings import Embedder, SentenceTransformerEmbedder
+from vectorstore.hybrid import HybridIndex
+from vectorstore.lock import StoreLock
+from vectorstore.records import Hit
+from vectorstore.store import ChromaStore, embedded_client, server_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    publisher: str
+    published: str
+    source: str
+    url: str
+    chunks: int
+    ingested_at: str = ""
+    updated_at: str = ""
+    previous_published: str = ""
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    documents: int
+    chunks: int
+    last_ingested: str | None
+
+
+class Pipeline:
+    """Answers questions from the store; also ingests into it (one process owns the store)."""
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        *,
+        top_k: int = 5,
+        max_question_chars: int = 1000,
+        coverage: CoverageModel | None = None,
+        weights: Weights | None = None,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.top_k = top_k
+        self.max_question_chars = max_question_chars
+        self.coverage = coverage or CoverageModel.load()
+        self.index = HybridIndex(store, embedder)
+        self.scorer = SentenceScorer(embedder.embed, self.index.terms, self.index.idf, weights or Weights())
+        self.ingestor = Ingestor(store, embedder)
+        self._write_lock = threading.Lock()
+
+    # --- answering ---------------------------------------------------------------------------
+    def ask(
+        self, question: str, *, k: int | None = None, history: Sequence[tuple[str, str]] = ()
+    ) -> Answer:
+        """Answer one question; QuestionError when it is empty or too long."""
+        started = time.perf_counter()
+        text = check_question(question, self.max_question_chars)
+        query = self.contextual_query(text, history)
+        qvec = self.embedder.embed([query])[0]
+        hits = self.index.search(query, k or self.top_k, query_vector=qvec)
+        retrieved = time.perf_counter()
+        kind = question_kind(text)
+        ranked = self.scorer.score(query, qvec, kind, self.scorer.candidates(hits))
+        features = self.features(query, hits, ranked)
+        covered = bool(hits) and self.coverage.covered(features)
+        if covered:
+            answer_text, citations = compose(select(ranked))
+        else:
+            answer_text, citations = REFUSAL, nearest(ranked)
+        done = time.perf_counter()
+        timings = {
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        log.debug("answered (covered=%s, p=%.2f)", covered, self.coverage.probability(features))
+        return Answer(text, answer_text, not covered, tuple(citations), timings)
+
+    def contextual_query(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """A follow-up ("and what about Wales?") is read together with the earlier question."""
+        if not history:
+            return question
+        earlier = history[-1][0]
+        return f"{earlier} {question}"
+
+    def features(self, query: str, hits: Sequence[Hit], ranked: Sequence) -> dict[str, float]:
+        qterms = self.index.terms(query)
+        idf = {t: self.index.idf(t) for t in qterms}
+        known = {t for t in qterms if self.index.known(t)}
+        passage_terms: set[str] = set()
+        for hit in hits[:3]:
+            passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))
+        return coverage_features(qterms, idf, known, passage_terms, hits, ranked)
+
+    def retrieve(self, question: str, k: int) -> list[Hit]:
+        return self.index.search(question, k)
+
+    def passage(self, chunk_id: str) -> Hit | None:
+        return self.index.chunk(chunk_id)
+
+    # --- documents -------------------------------------------------------------------------
+    def documents(self, query: str | None = None, limit: int = 25) -> list[DocumentInfo]:
+        """Stored documents, newest first; with `query`, those whose title or source match it."""
+        docs = [self._info(doc_id, rec.metadata) for doc_id, rec in self.store.documents().items()]
+        if query:
+            words = query.lower().split()
+            docs = [d for d in docs if all(w in f"{d.title} {d.source} {d.publisher}".lower() for w in words)]
+        docs.sort(key=lambda d: (d.published, d.title), reverse=True)
+        return docs[:limit]
+
+    @staticmethod
+    def _info(doc_id: str, meta: dict) -> DocumentInfo:
+        get = lambda key: str(meta.get(key, "") or "")  # noqa: E731
+        return DocumentInfo(
+            doc_id, get("title"), get("publisher"), get("published"), get("source"), get("url"),
+            int(meta.get("chunks", 0) or 0), get("ingested_at"), get("updated_at"),
+            get("previous_published"),
+        )
+
+    def stats(self) -> StoreStats:
+        docs = self.store.documents()
+        stamps = [str(d.metadata.get("ingested_at", "")) for d in docs.values()]
+        return StoreStats(len(docs), self.index.size, max(stamps) if stamps else None)
+
+    def ingest(self, paths: Sequence[str | Path], *, prune: bool = False) -> SyncReport:
+        """Sync files/folders into the store, then make the new passages searchable."""
+        with self._write_lock:
+            report = self.ingestor.sync_paths([Path(p) for p in paths], prune=prune)
+            self.index.refresh()
+        return report
+
+
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(settings.embedding_model, cache_dir=settings.data_dir / "models")
+
+
+@contextlib.contextmanager
+def open_pipeline(settings: Settings, embedder: Embedder | None = None) -> Iterator[Pipeline]:
+    """A Pipeline on the configured store; holds the embedded store's lock while open."""
+    if settings.chroma_host:
+        client = server_client(settings.chroma_host, settings.chroma_port)
+        lock = None
+    else:
+        lock = StoreLock(settings.data_dir)
+        lock.acquire()  # before Chroma opens the folder: a second process fails fast and clearly
+        client = embedded_client(settings.chroma_dir)
+    try:
+        store = ChromaStore(client, settings.collection)
+        yield Pipeline(
+            store,
+            embedder or build_embedder(settings),
+            top_k=settings.top_k,
+            max_question_chars=settings.max_question_chars,
+        )
+    finally:
+        if lock is not None:
+            lock.release()

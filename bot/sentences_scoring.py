@@ -1,0 +1,124 @@
+"""Score the sentences of retrieved passages against a question.
+
+A sentence that answers a question shares its rare terms, is close to it in meaning, contains
+the kind of thing asked for (an amount, a date, a name) and says something beyond the question
+itself. Picking by similarity alone favours sentences that only restate the topic.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.question import QuestionKind
+from ingest.sentences import sentence_spans
+from vectorstore.records import Hit
+
+MIN_SENTENCE_CHARS = 25
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts; calibrated by `bench/calibrate.py` on the eval set."""
+
+    similarity: float = 1.0
+    overlap: float = 0.6
+    kind: float = 0.15
+    novelty: float = 0.1
+    rank: float = 0.1
+
+
+@dataclass(frozen=True)
+class Sentence:
+    hit_rank: int  # rank of the passage it comes from (0 = best)
+    hit: Hit
+    start: int  # offsets into hit.text
+    end: int
+    similarity: float = 0.0
+    overlap: float = 0.0  # idf-weighted share of the question's terms it contains
+    kind_match: bool = False
+    novelty: float = 0.0  # share of its own terms that are not in the question
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.hit.text[self.start : self.end]
+
+
+class SentenceScorer:
+    """Candidate sentences from passages, scored by the signals above."""
+
+    def __init__(
+        self,
+        embed: Callable[[Sequence[str]], np.ndarray],
+        terms: Callable[[str], list[str]],
+        idf: Callable[[str], float],
+        weights: Weights = Weights(),
+        max_candidates: int = 14,
+        cache_size: int = 4096,
+    ):
+        self.embed = embed
+        self.terms = terms
+        self.idf = idf
+        self.weights = weights
+        self.max_candidates = max_candidates
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def candidates(self, hits: Sequence[Hit]) -> list[Sentence]:
+        out = []
+        for rank, hit in enumerate(hits):
+            for start, end in sentence_spans(hit.text):
+                text = hit.text[start:end]
+                if len(text) >= MIN_SENTENCE_CHARS and not text.startswith("#"):
+                    out.append(Sentence(rank, hit, start, end))
+        return out
+
+    def score(
+        self, question: str, qvec: np.ndarray, kind: QuestionKind, sentences: list[Sentence]
+    ) -> list[Sentence]:
+        """Score sentences (the lexically best `max_candidates` get embedded), best first."""
+        qterms = set(self.terms(question))
+        qweight = sum(self.idf(t) for t in qterms) or 1.0
+        lexical = []
+        for s in sentences:
+            sterms = set(self.terms(s.text))
+            overlap = sum(self.idf(t) for t in qterms & sterms) / qweight
+            novelty = len(sterms - qterms) / max(1, len(sterms))
+            lexical.append((s, overlap, novelty))
+        lexical.sort(key=lambda x: x[1] - 0.05 * x[0].hit_rank, reverse=True)
+        kept = lexical[: self.max_candidates]
+        sims = self._similarities(qvec, [s for s, _, _ in kept])
+        w = self.weights
+        scored = []
+        for (s, overlap, novelty), sim in zip(kept, sims):
+            match = kind.matches(s.text)
+            score = (
+                w.similarity * sim
+                + w.overlap * overlap
+                + w.kind * match
+                + w.novelty * min(1.0, novelty * 2)
+                + w.rank / (1 + s.hit_rank)
+            )
+            scored.append(
+                Sentence(s.hit_rank, s.hit, s.start, s.end, sim, overlap, match, novelty, score)
+            )
+        return sorted(scored, key=lambda s: s.score, reverse=True)
+
+    def _similarities(self, qvec: np.ndarray, sentences: list[Sentence]) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0)
+        keys = [f"{s.hit.chunk_id}:{s.start}" for s in sentences]
+        todo = [i for i, k in enumerate(keys) if k not in self._cache]
+        if todo:
+            vectors = self.embed([sentences[i].text for i in todo])
+            for i, vec in zip(todo, vectors):
+                self._cache[keys[i]] = vec
+        for k in keys:
+            self._cache.move_to_end(k)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return np.array([float(self._cache[k] @ qvec) for k in keys])

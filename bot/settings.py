@@ -1,0 +1,66 @@
+"""The one place that reads the environment (NHSBOT_* variables and `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+BUNDLED_MODEL = "bundled"
+
+
+class Settings(BaseSettings):
+    """Every setting is documented in `.env.example`; names there are NHSBOT_<FIELD>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NHSBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # Storage and retrieval
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+    collection: str = "nhsbot"
+    embedding_model: str = BUNDLED_MODEL
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    top_k: int = 5
+    max_question_chars: int = 1000
+
+    # Answer generation (extractive needs no model)
+    llm: str = "extractive"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout_s: float = 60.0
+    llm_threads: int = 2
+    llm_context: int = 4096
+
+    # Discord
+    discord_token: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("NHSBOT_DISCORD_TOKEN", "DISCORD_TOKEN")
+    )
+    guild_ids: Annotated[list[int], NoDecode] = []
+    curator_role: str = "curator"
+    cooldown_seconds: float = 10.0
+    allow_dms: bool = False
+
+    # Keeping sources fresh
+    sources_file: Path = Path("sources.toml")
+    refresh_minutes: int = 0
+    updates_channel: int = 0
+    allow_loopback_fetch: bool = False
+
+    log_level: str = "WARNING"
+
+    @field_validator("guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

@@ -1,0 +1,1 @@
+"""Loaders, cleaning, chunking and the sync job. Imports `vectorstore` only."""

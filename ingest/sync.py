@@ -1,0 +1,173 @@
+"""The ingestion job: add new and changed documents, skip unchanged ones, prune removed ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunking import ChunkSettings, chunk_document
+from ingest.documents import Chunk, Document, LoadError, content_hash, doc_id_for
+from ingest.loaders import LOADERS, SUPPORTED
+from vectorstore.embeddings import Embedder
+from vectorstore.records import ChunkRecord, DocRecord, Metadata
+from vectorstore.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    """What one run did, by document name; `failed` pairs a name with the reason."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.skipped)} skipped, {len(self.pruned)} pruned, {len(self.failed)} failed"
+        )
+
+    def merge(self, other: SyncReport) -> None:
+        for name in ("added", "changed", "skipped", "pruned", "failed"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def source_name(path: Path) -> str:
+    """How a file is named in the store: relative to the working folder where possible."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """The supported files under `paths` (folders walked, hidden files skipped), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)  # an explicit file: unsupported or missing ones fail by name
+    return found
+
+
+class Ingestor:
+    """Writes documents into a store: chunk, embed, replace the document's version."""
+
+    def __init__(
+        self, store: ChromaStore, embedder: Embedder, chunking: ChunkSettings = ChunkSettings()
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.chunking = chunking
+
+    def sync_paths(self, paths: Sequence[Path], *, prune: bool = False) -> SyncReport:
+        """Ingest the files under `paths`; with `prune`, drop stored files under them now gone."""
+        report = SyncReport()
+        self.store.sweep_orphans()  # finish what a crashed run left half-written
+        known = self.store.documents()
+        seen: set[str] = set()
+        for path in discover(paths):
+            name = source_name(path)
+            seen.add(doc_id_for(name))
+            try:
+                data = path.read_bytes()
+                self.ingest_bytes(data, path.suffix.lower(), name, known, report)
+            except (LoadError, OSError) as exc:
+                reason = str(exc) if isinstance(exc, LoadError) else f"{name}: {exc.strerror}"
+                log.warning("skipped %s", reason)
+                report.failed.append((name, reason))
+        if prune:
+            report.pruned = self._prune(paths, known, seen)
+        return report
+
+    def ingest_bytes(
+        self, data: bytes, suffix: str, name: str, known: dict[str, DocRecord], report: SyncReport
+    ) -> None:
+        loader = LOADERS.get(suffix)
+        if loader is None:
+            raise LoadError(f"{name}: unsupported file type {suffix or '(none)'}")
+        digest = content_hash(data, self.chunking.version)
+        current = known.get(doc_id_for(name))
+        if current is not None and current.content_hash == digest:
+            report.skipped.append(name)
+            return
+        self.write(loader(data, name), digest, previous=current)
+        (report.changed if current else report.added).append(name)
+
+    def write(self, doc: Document, digest: str, previous: DocRecord | None = None) -> int:
+        """Chunk, embed and store one document as the active version; returns its chunk count."""
+        chunks = chunk_document(doc, self.chunking)
+        if not chunks:
+            raise LoadError(f"{doc.source}: no text to index")
+        context = [f"{doc.title}. {c.heading}. {c.text}" if c.heading else f"{doc.title}. {c.text}" for c in chunks]
+        vectors = self.embedder.embed(context)
+        records = [self._record(doc, digest, c) for c in chunks]
+        self.store.replace_document(DocRecord(doc.doc_id, digest, self._doc_meta(doc, len(chunks), previous)), records, vectors)
+        log.info("stored %s (%d chunks)", doc.source, len(chunks))
+        return len(chunks)
+
+    def _record(self, doc: Document, digest: str, chunk: Chunk) -> ChunkRecord:
+        meta: Metadata = {
+            **_common_meta(doc),
+            "doc_id": doc.doc_id,
+            "content_hash": digest,
+            "chunk_index": chunk.index,
+            "heading": chunk.heading,
+            "page": chunk.page,
+            "start": chunk.start,
+            "end": chunk.end,
+        }
+        chunk_id = f"{doc.doc_id}-{digest[:6]}-{chunk.index}"
+        return ChunkRecord(chunk_id, doc.doc_id, chunk.text, meta)
+
+    def _doc_meta(self, doc: Document, chunks: int, previous: DocRecord | None) -> Metadata:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        meta: Metadata = {**_common_meta(doc), "chunks": chunks, "ingested_at": now, "checked_at": now}
+        if previous is not None:
+            meta["first_ingested_at"] = str(previous.metadata.get("first_ingested_at", "")) or now
+            meta["previous_published"] = str(previous.metadata.get("published", ""))
+            meta["updated_at"] = now
+        else:
+            meta["first_ingested_at"] = now
+        return meta
+
+    def _prune(self, roots: Sequence[Path], known: dict[str, DocRecord], seen: set[str]) -> list[str]:
+        folders = [source_name(r) for r in roots if r.is_dir()]
+        pruned = []
+        for doc_id, record in known.items():
+            source = str(record.metadata.get("source", ""))
+            if record.metadata.get("origin") != "file" or doc_id in seen:
+                continue
+            if any(source == f or source.startswith(f.rstrip("/") + "/") for f in folders):
+                self.store.delete_document(doc_id)
+                pruned.append(source)
+        return pruned
+
+
+def _common_meta(doc: Document) -> Metadata:
+    meta: Metadata = {
+        "title": doc.title,
+        "publisher": doc.publisher,
+        "published": doc.published,
+        "source": doc.source,
+        "url": doc.url,
+        "kind": doc.kind,
+        "origin": doc.origin,
+    }
+    meta.update({k: v for k, v in doc.extra.items() if v})
+    return meta

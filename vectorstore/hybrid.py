@@ -1,0 +1,176 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 (bm25s) candidates fused by reciprocal rank.
+
+The BM25 index lives in memory, built from the store's chunks; call `refresh()` after writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from vectorstore.embeddings import Embedder
+from vectorstore.records import Hit, Metadata
+from vectorstore.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the usual constant from Cormack et al.; dampens the weight of top ranks
+_WORD = re.compile(r"\w+")
+
+
+def _tokenizer() -> Any:
+    import Stemmer
+    from bm25s.tokenization import Tokenizer
+
+    return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en", lower=True)
+
+
+def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Whether two passages say the same thing in (almost) the same words (shingle Jaccard)."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        return False
+    return len(sa & sb) / len(sa | sb) >= threshold
+
+
+class HybridIndex:
+    """Search over a ChromaStore with dense + BM25 fusion, version filtering and de-duplication."""
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        *,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self._lock = threading.Lock()
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._meta: list[Metadata] = []
+        self._pos: dict[str, int] = {}
+        self._bm25: Any = None
+        self._tok: Any = None
+        self._df: Counter[str] = Counter()
+        self._active: dict[str, str] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the BM25 index and the active-version map from the store."""
+        import bm25s
+
+        ids, texts, metas = [], [], []
+        for cid, text, meta in self.store.all_chunks():
+            ids.append(cid)
+            texts.append(text)
+            metas.append(meta)
+        tok = _tokenizer()
+        bm25 = None
+        df: Counter[str] = Counter()
+        if ids:
+            lexical = [f"{m.get('title', '')}. {m.get('heading', '')}. {t}" for t, m in zip(texts, metas)]
+            tokens = tok.tokenize(lexical, return_as="tuple", show_progress=False)
+            bm25 = bm25s.BM25()
+            bm25.index(tokens, show_progress=False)
+            inverse = {v: k for k, v in tokens.vocab.items()}
+            for doc in tokens.ids:
+                df.update(inverse[i] for i in set(doc))
+        active = {d.doc_id: d.content_hash for d in self.store.documents().values()}
+        with self._lock:
+            self._ids, self._texts, self._meta = ids, texts, metas
+            self._pos = {cid: i for i, cid in enumerate(ids)}
+            self._bm25, self._tok, self._df, self._active = bm25, tok, df, active
+        log.debug("hybrid index: %d chunks, %d documents", len(ids), len(active))
+
+    @property
+    def size(self) -> int:
+        return len(self._ids)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term over the chunks (high = rare)."""
+        n = max(1, len(self._ids))
+        return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
+
+    def known(self, term: str) -> bool:
+        """Whether a stemmed term occurs anywhere in the stored passages."""
+        return term in self._df
+
+    def terms(self, text: str) -> list[str]:
+        """Text as the stemmed, stop-word-free terms BM25 uses."""
+        if self._tok is None:
+            return []
+        out = self._tok.tokenize([text], update_vocab=False, return_as="string", show_progress=False)
+        return [t for t in out[0] if t]
+
+    def search(self, query: str, k: int, *, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best passages for `query`, fused, filtered to active versions, de-duplicated."""
+        if not self._ids or k <= 0:
+            return []
+        vector = query_vector if query_vector is not None else self.embedder.embed([query])[0]
+        pool = max(4 * k, 24)
+        dense = self.store.query(vector, pool)
+        lexical = self._lexical(query, pool)
+        fused: dict[str, float] = {}
+        for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical)):
+            for rank, (cid, _) in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        dense_sim, lex_score = dict(dense), dict(lexical)
+        hits = []
+        for cid in sorted(fused, key=fused.__getitem__, reverse=True):
+            hit = self._hit(cid, fused[cid], dense_sim.get(cid), lex_score.get(cid, 0.0))
+            if hit is None or any(near_duplicate(hit.text, h.text) for h in hits):
+                continue
+            hits.append(hit)
+            if len(hits) == k:
+                break
+        return self._fill_dense(hits, vector)
+
+    def _lexical(self, query: str, pool: int) -> list[tuple[str, float]]:
+        with self._lock:
+            bm25, tok, ids = self._bm25, self._tok, self._ids
+        q = tok.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
+        q = [[t for t in q[0] if t != 0]]  # 0 is the empty token bm25s gives unknown words
+        if not q[0]:
+            return []
+        docs, scores = bm25.retrieve(q, k=min(pool, len(ids)), show_progress=False)
+        return [(ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def _hit(self, cid: str, score: float, dense: float | None, lexical: float) -> Hit | None:
+        pos = self._pos.get(cid)
+        if pos is None:
+            return None  # written after the last refresh: not visible yet
+        meta = self._meta[pos]
+        doc_id = str(meta.get("doc_id", ""))
+        if self._active.get(doc_id) != meta.get("content_hash"):
+            return None  # an old or half-written version
+        extra = {"has_dense": dense is not None}
+        return Hit(cid, doc_id, self._texts[pos], meta, score, dense or 0.0, lexical, extra)
+
+    def _fill_dense(self, hits: list[Hit], vector: np.ndarray) -> list[Hit]:
+        """Give BM25-only hits their cosine similarity too (the coverage check needs it)."""
+        missing = [h for h in hits if not h.extra.get("has_dense")]
+        if not missing:
+            return hits
+        sims = self.embedder.embed([h.text for h in missing]) @ vector
+        filled = {h.chunk_id: replace(h, dense=float(s)) for h, s in zip(missing, sims)}
+        return [filled.get(h.chunk_id, h) for h in hits]
+
+    def chunk(self, chunk_id: str) -> Hit | None:
+        """One active stored chunk by id."""
+        return self._hit(chunk_id, 0.0, None, 0.0)

@@ -1,0 +1,155 @@
+"""The Chroma store: chunks with our own embeddings, plus a manifest of documents.
+
+The manifest (one record per document, in a second collection) names each document's active
+version. Chunks of a new version are written first, then the manifest switches, then the old
+chunks go: readers filter hits by the manifest, so a query during a re-ingest sees the old or the
+new version, never a mix. Chunks whose version the manifest does not name are orphans that the
+next `sweep_orphans()` removes (after a crash, say).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vectorstore.records import ChunkRecord, DocRecord, Hit, Metadata
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000  # below Chroma's max batch size, large enough to amortise the per-call cost
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def embedded_client(path: Path) -> Any:
+    """An embedded Chroma client on `path` (one process only: see `vectorstore.lock`)."""
+    import chromadb
+
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+
+
+def server_client(host: str, port: int) -> Any:
+    """A client for a Chroma server (`chroma run`), the single writer shared by many processes."""
+    import chromadb
+
+    return chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+
+
+class ChromaStore:
+    """Chunks and the document manifest in two Chroma collections named `name` and `name-docs`."""
+
+    def __init__(self, client: Any, name: str = "nhsbot"):
+        self._client = client
+        self.name = name
+        self._chunks = client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+
+    # --- documents -------------------------------------------------------------------------
+    def documents(self) -> dict[str, DocRecord]:
+        """Every document in the manifest, by id."""
+        got = self._docs.get(include=["metadatas"])
+        out: dict[str, DocRecord] = {}
+        for doc_id, meta in zip(got["ids"], got["metadatas"] or []):
+            meta = dict(meta or {})
+            out[doc_id] = DocRecord(doc_id, str(meta.pop("content_hash", "")), meta)
+        return out
+
+    def replace_document(
+        self, doc: DocRecord, chunks: Sequence[ChunkRecord], embeddings: np.ndarray
+    ) -> None:
+        """Write a document's new version, switch the manifest to it, then drop other versions."""
+        for start in range(0, len(chunks), BATCH):
+            part = chunks[start : start + BATCH]
+            self._chunks.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=embeddings[start : start + BATCH],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata for c in part],
+            )
+        meta: Metadata = {**doc.metadata, "content_hash": doc.content_hash}
+        self._docs.upsert(ids=[doc.doc_id], embeddings=[[0.0]], metadatas=[meta])
+        self._chunks.delete(
+            where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": {"$ne": doc.content_hash}}]}
+        )
+
+    def touch_document(self, doc_id: str, metadata: Metadata) -> None:
+        """Update a document's manifest details (e.g. last checked) without touching chunks."""
+        current = self.documents().get(doc_id)
+        if current is None:
+            return
+        meta: Metadata = {**current.metadata, **metadata, "content_hash": current.content_hash}
+        self._docs.upsert(ids=[doc_id], embeddings=[[0.0]], metadatas=[meta])
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document: manifest first, so readers stop seeing it at once."""
+        self._docs.delete(ids=[doc_id])
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def sweep_orphans(self) -> int:
+        """Delete chunks no manifest entry points at (left by a crash mid-write)."""
+        active = {d.doc_id: d.content_hash for d in self.documents().values()}
+        orphans = [
+            chunk_id
+            for chunk_id, meta in self._iter_chunk_meta()
+            if active.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+        ]
+        for start in range(0, len(orphans), BATCH):
+            self._chunks.delete(ids=orphans[start : start + BATCH])
+        return len(orphans)
+
+    # --- chunks ----------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    def all_chunks(self) -> Iterator[tuple[str, str, Metadata]]:
+        """(id, text, metadata) of every stored chunk, in pages (for building the BM25 index)."""
+        offset = 0
+        while True:
+            got = self._chunks.get(
+                include=["documents", "metadatas"], limit=BATCH * 5, offset=offset
+            )
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"] or [], got["metadatas"] or [])
+            offset += len(got["ids"])
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Hit]:
+        """Stored chunks by id, in the order asked (missing ids are left out)."""
+        if not chunk_ids:
+            return []
+        got = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        found = {
+            cid: Hit(cid, str((m or {}).get("doc_id", "")), d or "", dict(m or {}), 0.0)
+            for cid, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [])
+        }
+        return [found[c] for c in chunk_ids if c in found]
+
+    def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The k nearest chunks as (id, cosine similarity), best first."""
+        total = self.count()
+        if total == 0 or k <= 0:
+            return []
+        got = self._chunks.query(
+            query_embeddings=[embedding], n_results=min(k, total), include=["distances"]
+        )
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(got["ids"][0], got["distances"][0])]
+
+    def _iter_chunk_meta(self) -> Iterator[tuple[str, Metadata]]:
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["metadatas"] or [])
+            offset += len(got["ids"])
