@@ -69,6 +69,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    import bm25s  # noqa: F401  (it sets its own logger to DEBUG on import: import it first)
+
     # Libraries that chat at INFO about model loading and indexing: keep them to warnings.
     for name in ("bm25s", "sentence_transformers", "transformers", "httpx", "chromadb"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -79,10 +79,10 @@ def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | Non
 def is_odd_ipv4_spelling(host: str) -> bool:
     """True for hosts a URL parser or `inet_aton` could read as IPv4 but that are not a plain
     dotted quad: `2130706433`, `0x7f.1`, `017700000001`, `127.1`, `127.0.0.1.`, `1.2.3.4.5`."""
-    labels = host.lower().split(".")
+    labels = host.lower().removesuffix(".").split(".")
     if not _NUMERIC_LABEL.match(labels[-1]):
         return False  # an ordinary name (its last label has a letter)
-    if len(labels) != 4:
+    if len(labels) != 4 or host.endswith("."):
         return True
     return not all(_CANONICAL_OCTET.match(label) and int(label) <= 255 for label in labels)
 

@@ -17,6 +17,7 @@ from ingest.documents import Document, LoadError
 log = logging.getLogger(__name__)
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+MIN_ARTICLE_WORDS = 12  # below this, what trafilatura found is a menu or a stub, not an article
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
@@ -100,7 +101,7 @@ def load_html(data: bytes, source: str, *, url: str = "") -> Document:
         output_format="python",
     )
     body = _markdown_body(html, url)
-    if found is None or not body.strip():
+    if found is None or len(body.split()) < MIN_ARTICLE_WORDS:
         raise LoadError(f"{source}: no article text found in the page")
     return Document(
         source=source,

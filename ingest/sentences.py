@@ -6,7 +6,7 @@ import re
 
 # A boundary: end punctuation (maybe closed by a quote or bracket), space, then something that
 # starts a sentence. Abbreviations that end in a full stop are checked separately.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£$€#])|\n\s*\n|\n(?=\s*[-*•#]\s)")
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9£$€#])|\n\s*\n|\n(?=\s*[-*•#]\s)")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "No.", "vs.", "Prof.")
 
 
@@ -15,10 +15,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        before = text[start : match.start()]
-        if before.rstrip().endswith(_ABBREVIATIONS):
+        end = match.start() + len(match.group(1) or "")  # a closing quote belongs to the sentence
+        if text[start:end].rstrip().endswith(_ABBREVIATIONS):
             continue
-        spans.append((start, match.start()))
+        spans.append((start, end))
         start = match.end()
     spans.append((start, len(text)))
     return [trimmed for s, e in _split_headings(text, spans) if (trimmed := _trim(text, s, e))]

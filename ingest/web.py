@@ -28,7 +28,16 @@ _AMP_PATH = re.compile(r"(?:/amp/?|\.amp)$")
 _UNRESERVED_ESCAPE = re.compile(r"%(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)", re.I)
 # Second-level labels under which the registrable domain has three labels (bbc.co.uk, nhs.uk).
 _SECOND_LEVEL = frozenset("co com org net gov ac nhs ltd plc me sch police mod nic".split())
+MIN_WORDS = 20  # below this, what trafilatura finds is a menu or a stub, not an article
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Boxes that sit inside articles but are not the article; trafilatura keeps some of them.
+_CLUTTER = ("cookie", "consent", "paywall", "subscribe", "newsletter", "signup", "related", "promo")
+_LOWER = "translate(@{0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+PRUNE_XPATH = [
+    "//*[not(self::html or self::body or self::main or self::article)]"
+    f"[contains({_LOWER.format('class')}, '{word}') or contains({_LOWER.format('id')}, '{word}')]"
+    for word in _CLUTTER
+]
 
 
 class ExtractionError(ValueError):
@@ -170,12 +179,17 @@ def extract_article(html: str | bytes, url: str) -> WebArticle:
         "include_comments": False,
         "include_tables": True,
         "favor_precision": True,
+        "prune_xpath": PRUNE_XPATH,
         "config": _config(),
     }
-    meta = trafilatura.bare_extraction(html, with_metadata=True, **options)
     text = trafilatura.extract(html, output_format="markdown", **options)
-    if meta is None or not (text or "").strip():
-        raise ExtractionError(f"{url}: no article text found in the page")
+    if not (text or "").strip():  # the pruning caught a wrapper: try without it
+        options["prune_xpath"] = None
+        text = trafilatura.extract(html, output_format="markdown", **options)
+    meta = trafilatura.bare_extraction(html, with_metadata=True, **options)
+    words = len((text or "").split())
+    if meta is None or words < MIN_WORDS:
+        raise ExtractionError(f"{url}: no article text found in the page ({words} words)")
     canonical = choose_canonical(url, declared_canonical(html))
     return WebArticle(
         canonical_url=canonical,
