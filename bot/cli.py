@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add new and changed documents to the store")
     p.add_argument("paths", nargs="*", help="files or folders (default: the bundled corpus/)")
-    p.add_argument("--prune", action="store_true", help="remove stored files now gone from these folders")
+    p.add_argument(
+        "--prune", action="store_true", help="remove stored files now gone from these folders"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser("ask", help="answer a question from the sources, with citations")
@@ -82,7 +84,7 @@ def cmd_ingest(pipeline: Pipeline, args: argparse.Namespace, settings: Settings)
     if args.json:
         print(json.dumps(asdict(report)))
     else:
-        for name, reason in report.failed:
+        for _, reason in report.failed:
             print(f"failed: {reason}", file=sys.stderr)
         print(report.summary())
     return 0
@@ -100,8 +102,12 @@ def cmd_ask(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) ->
     return 0
 
 
-def ask_stream(pipeline: Pipeline, lines: TextIO, out: TextIO, k: int | None, *, as_json: bool) -> int:
-    """One question per input line, one answer per output line (JSON when asked); models load once."""
+def ask_stream(
+    pipeline: Pipeline, lines: TextIO, out: TextIO, k: int | None, *, as_json: bool
+) -> int:
+    """One question per input line, one answer per output line (JSON when asked).
+
+    The models load once for the whole stream."""
     status = 0
     for line in lines:
         question = line.rstrip("\n")
@@ -154,7 +160,9 @@ def cmd_eval(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -
             mark = "ok " if (r.answer_hit if r.item.answerable else r.answer.refused) else "BAD"
             print(f"{mark} {r.item.id} rank={r.gold_rank} refused={r.answer.refused} | {r.item.q}")
             print(f"      {r.answer.answer[:300]}")
-    print(json.dumps(metrics) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in metrics.items()))
+    print(
+        json.dumps(metrics) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in metrics.items())
+    )
     return 0
 
 

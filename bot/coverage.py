@@ -13,7 +13,16 @@ from bot.sentences_scoring import Sentence
 from vectorstore.records import Hit
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("top_dense", "best_sim", "best_overlap", "passage_coverage", "kind_found", "known_terms")
+FEATURES = (
+    "top_dense",
+    "best_sim",
+    "best_overlap",
+    "passage_coverage",
+    "kind_found",
+    "known_terms",
+    "answer_coverage",
+    "rarest_missing",
+)
 
 
 @dataclass(frozen=True)
@@ -52,23 +61,32 @@ class CoverageModel:
 def coverage_features(
     qterms: Sequence[str],
     idf: dict[str, float],
-    corpus_terms: set[str],
+    known_share: float,
     passage_terms: set[str],
     hits: Sequence[Hit],
     ranked: Sequence[Sentence],
+    chosen: Sequence[Sentence] = (),
 ) -> dict[str, float]:
     """The signals for one question, each in [0, 1] (or close to it).
 
-    `idf` maps each question term to its rarity; `corpus_terms` are the question terms found
-    anywhere in the store, `passage_terms` those found in the top passages.
+    `idf` maps each question term (those the store knows) to its rarity; `known_share` is the
+    share of the question's words the store knows at all (low off topic); `passage_terms` are
+    the question terms found in the top passages, and `chosen` the
+    sentences the answer would quote: a near miss usually lacks the question's rarest term there
+    (the county, the month, the person asked about).
     """
     weight = sum(idf.values()) or 1.0
     best = ranked[0] if ranked else None
+    answer_terms: set[str] = set().union(*(s.terms for s in chosen)) if chosen else set()
+    missing = [idf[t] for t in set(qterms) - answer_terms]
+    rarest = max(idf.values(), default=1.0) or 1.0
     return {
+        "answer_coverage": sum(idf[t] for t in set(qterms) & answer_terms) / weight,
+        "rarest_missing": max(missing, default=0.0) / rarest,
         "top_dense": max((h.dense for h in hits[:3]), default=0.0),
         "best_sim": best.similarity if best else 0.0,
         "best_overlap": best.overlap if best else 0.0,
         "passage_coverage": sum(idf[t] for t in set(qterms) & passage_terms) / weight,
         "kind_found": float(any(s.kind_match and s.overlap > 0 for s in ranked[:3])),
-        "known_terms": sum(idf[t] for t in set(qterms) & corpus_terms) / weight,
+        "known_terms": known_share,
     }

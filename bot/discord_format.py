@@ -37,7 +37,7 @@ ONLY_SOURCES = "Answers come only from the listed sources."
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # A sentence ends at . ! ? (plus closing quotes/brackets and any [n] markers after it).
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s*\[\d+\])*(?=\s)")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s*\[\d+\])*(?=\s|$)")
 
 
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
@@ -70,8 +70,14 @@ def _sentences(paragraph: str) -> list[str]:
 
 def _words(sentence: str, limit: int) -> list[str]:
     """Pieces of `sentence` cut at spaces; only a single word longer than `limit` is cut inside."""
+    tokens: list[str] = []
+    for token in sentence.split():
+        if tokens and _MARKER.fullmatch(token.rstrip(".,;:")):
+            tokens[-1] += " " + token  # a [n] marker stays with the word before it
+        else:
+            tokens.append(token)
     out: list[str] = []
-    for word in sentence.split():
+    for word in tokens:
         while len(word) > limit:
             out.append(word[:limit])
             word = word[limit:]
@@ -140,8 +146,34 @@ def _chunks(items: Sequence[Citation], size: int) -> list[Sequence[Citation]]:
 def footer_text(answer: Answer, answer_id: str) -> str:
     """Passage handles for /source, the answer id, and the promise of where answers come from."""
     handles = " · ".join(f"[{c.n}] {c.chunk_id}" for c in answer.citations)
-    lookup = f"Look a passage up with /source id:<handle> — {handles}\n" if handles else ""
-    return truncate(f"{lookup}{ONLY_SOURCES} Answer {answer_id}.", FOOTER_BUDGET)
+    lookup = f"\nLook a passage up with /source id:<handle> — {handles}" if handles else ""
+    return truncate(f"{ONLY_SOURCES} Answer {answer_id}.{lookup}", FOOTER_BUDGET)
+
+
+def _answer_parts(text: str, known: set[int], per_part: int) -> list[str]:
+    """The text in parts; a part that would bring in more than `per_part` new sources is cut
+    again between sentences, so each part's sources fit beside it in one message."""
+    parts: list[str] = []
+    shown: set[int] = set()
+    for part in split_text(text, PART_CHARS):
+        new = {n for n in cited_numbers(part) if n in known} - shown
+        if len(new) <= per_part:
+            parts.append(part)
+            shown |= new
+            continue
+        current, current_new = "", set()
+        for sentence in _sentences(" ".join(part.split())):
+            adds = {n for n in cited_numbers(sentence) if n in known} - shown - current_new
+            if current and len(current_new | adds) > per_part:
+                parts.append(current)
+                shown |= current_new
+                current, current_new = "", set()
+                adds -= shown
+            current = f"{current} {sentence}".strip()
+            current_new |= adds
+        parts.append(current)
+        shown |= current_new
+    return parts
 
 
 def answer_embeds(
@@ -154,7 +186,7 @@ def answer_embeds(
     per_embed = FIELDS_BUDGET // MIN_FIELD_CHARS
     shown: set[int] = set()
     embeds: list[discord.Embed] = []
-    for part in split_text(answer.answer, PART_CHARS) or ["(no answer text)"]:
+    for part in _answer_parts(answer.answer, set(by_n), per_embed) or ["(no answer text)"]:
         refs = [by_n[n] for n in cited_numbers(part) if n in by_n and n not in shown]
         shown.update(c.n for c in refs)
         groups = _chunks(refs, per_embed) or [()]

@@ -30,8 +30,11 @@ def read_items(path: Path) -> list[EvalItem]:
             raw = json.loads(line)
             items.append(
                 EvalItem(
-                    str(raw["id"]), str(raw["q"]), tuple(raw.get("gold_docs") or ()),
-                    tuple(raw.get("must_contain_any") or ()), bool(raw["answerable"]),
+                    str(raw["id"]),
+                    str(raw["q"]),
+                    tuple(raw.get("gold_docs") or ()),
+                    tuple(raw.get("must_contain_any") or ()),
+                    bool(raw["answerable"]),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -48,7 +51,9 @@ class EvalResult:
     @property
     def answer_hit(self) -> bool:
         text = self.answer.answer.lower()
-        return not self.answer.refused and any(s.lower() in text for s in self.item.must_contain_any)
+        return not self.answer.refused and any(
+            s.lower() in text for s in self.item.must_contain_any
+        )
 
 
 @dataclass

@@ -9,7 +9,11 @@ from bot.answer import Citation
 from bot.sentences_scoring import Sentence
 
 # A sentence opening like this leans on the one before it for its subject.
-_LEANS_BACK = re.compile(r"^(it|its|this|these|that|those|they|their|he|she|the (body|scheme|programme|contract|company|platform|review|service))\b", re.I)
+_LEANS_BACK = re.compile(
+    r"^(it|its|this|these|that|those|they|their|he|she"
+    r"|the (body|scheme|programme|contract|company|platform|review|service))\b",
+    re.I,
+)
 
 REFUSAL = (
     "My sources don't cover that, so I can't answer it reliably. "
@@ -17,7 +21,9 @@ REFUSAL = (
 )
 
 
-def select(ranked: Sequence[Sentence], *, max_sentences: int = 3, margin: float = 0.12) -> list[Sentence]:
+def select(
+    ranked: Sequence[Sentence], *, max_sentences: float = 3, margin: float = 0.12
+) -> list[Sentence]:
     """The best sentence, plus close runners-up that add something, plus context they lean on."""
     if not ranked:
         return []

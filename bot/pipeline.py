@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answer
-from bot.coverage import CoverageModel, coverage_features
+from bot.coverage import CALIBRATION_FILE, CoverageModel, coverage_features
 from bot.errors import check_question
 from bot.extractive import REFUSAL, compose, nearest, select
 from bot.question import question_kind
-from bot.sentences_scoring import SentenceScorer, Weights
+from bot.sentences_scoring import Sentence, SentenceScorer, Weights, load_selection
 from bot.settings import Settings
 from ingest.sync import Ingestor, SyncReport
 from vectorstore.embeddings import Embedder, SentenceTransformerEmbedder
@@ -66,8 +66,11 @@ class Pipeline:
         self.top_k = top_k
         self.max_question_chars = max_question_chars
         self.coverage = coverage or CoverageModel.load()
+        calibrated, self.selection = load_selection(CALIBRATION_FILE)
         self.index = HybridIndex(store, embedder)
-        self.scorer = SentenceScorer(embedder.embed, self.index.terms, self.index.idf, weights or Weights())
+        self.scorer = SentenceScorer(
+            embedder.embed, self.index.terms, self.index.idf, weights or calibrated
+        )
         self.ingestor = Ingestor(store, embedder)
         self._write_lock = threading.Lock()
 
@@ -84,10 +87,11 @@ class Pipeline:
         retrieved = time.perf_counter()
         kind = question_kind(text)
         ranked = self.scorer.score(query, qvec, kind, self.scorer.candidates(hits))
-        features = self.features(query, hits, ranked)
+        chosen = select(ranked, **self.selection)
+        features = self.features(query, hits, ranked, chosen)
         covered = bool(hits) and self.coverage.covered(features)
         if covered:
-            answer_text, citations = compose(select(ranked))
+            answer_text, citations = compose(chosen)
         else:
             answer_text, citations = REFUSAL, nearest(ranked)
         done = time.perf_counter()
@@ -106,14 +110,20 @@ class Pipeline:
         earlier = history[-1][0]
         return f"{earlier} {question}"
 
-    def features(self, query: str, hits: Sequence[Hit], ranked: Sequence) -> dict[str, float]:
-        qterms = self.index.terms(query)
+    def features(
+        self,
+        query: str,
+        hits: Sequence[Hit],
+        ranked: Sequence[Sentence],
+        chosen: Sequence[Sentence],
+    ) -> dict[str, float]:
+        qterms = self.index.query_terms(query)
         idf = {t: self.index.idf(t) for t in qterms}
-        known = {t for t in qterms if self.index.known(t)}
+        known = self.index.known_share(query)
         passage_terms: set[str] = set()
         for hit in hits[:3]:
             passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))
-        return coverage_features(qterms, idf, known, passage_terms, hits, ranked)
+        return coverage_features(qterms, idf, known, passage_terms, hits, ranked, chosen)
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         return self.index.search(question, k)
@@ -127,7 +137,11 @@ class Pipeline:
         docs = [self._info(doc_id, rec.metadata) for doc_id, rec in self.store.documents().items()]
         if query:
             words = query.lower().split()
-            docs = [d for d in docs if all(w in f"{d.title} {d.source} {d.publisher}".lower() for w in words)]
+            docs = [
+                d
+                for d in docs
+                if all(w in f"{d.title} {d.source} {d.publisher}".lower() for w in words)
+            ]
         docs.sort(key=lambda d: (d.published, d.title), reverse=True)
         return docs[:limit]
 
@@ -135,8 +149,15 @@ class Pipeline:
     def _info(doc_id: str, meta: dict) -> DocumentInfo:
         get = lambda key: str(meta.get(key, "") or "")  # noqa: E731
         return DocumentInfo(
-            doc_id, get("title"), get("publisher"), get("published"), get("source"), get("url"),
-            int(meta.get("chunks", 0) or 0), get("ingested_at"), get("updated_at"),
+            doc_id,
+            get("title"),
+            get("publisher"),
+            get("published"),
+            get("source"),
+            get("url"),
+            int(meta.get("chunks", 0) or 0),
+            get("ingested_at"),
+            get("updated_at"),
             get("previous_published"),
         )
 
@@ -154,7 +175,11 @@ class Pipeline:
 
 
 def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(settings.embedding_model, cache_dir=settings.data_dir / "models")
+    return SentenceTransformerEmbedder(
+        settings.embedding_model,
+        cache_dir=settings.data_dir / "models",
+        threads=settings.embedding_threads or None,
+    )
 
 
 @contextlib.contextmanager

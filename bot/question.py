@@ -8,18 +8,56 @@ from dataclasses import dataclass
 # The kind of thing asked for, by the question's wording. Each kind has a pattern that a
 # sentence answering it will usually contain (an amount, a date, a count, a name).
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("amount", re.compile(r"\bhow much\b|\bcost|\bworth\b|\bvalue\b|\bprice|\bpaid\b|\bspen[dt]|\bbudget|\bfine[sd]?\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bsince when\b|\bhow long ago\b|\bdeadline", re.I)),
-    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bhow long\b|\bhow old\b|\bpercent|\bproportion\b", re.I)),
-    ("name", re.compile(r"\bwho\b|\bwhich (company|companies|firm|firms|organi[sz]ation|body|group|minister|person|people|trust)", re.I)),
+    (
+        "amount",
+        re.compile(
+            r"\bhow much\b|\bcost|\bworth\b|\bvalue\b|\bprice|\bpaid\b"
+            r"|\bspen[dt]|\bbudget|\bfine[sd]?\b",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bsince when\b"
+            r"|\bhow long ago\b|\bdeadline",
+            re.I,
+        ),
+    ),
+    (
+        "count",
+        re.compile(
+            r"\bhow many\b|\bnumber of\b|\bhow long\b|\bhow old\b|\bpercent|\bproportion\b", re.I
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\bwho\b|\bwhich (company|companies|firm|firms|organi[sz]ation|body|group"
+            r"|minister|person|people|trust)",
+            re.I,
+        ),
+    ),
 )
-_YES_NO = re.compile(r"^\s*(can|could|does|do|did|is|are|was|were|will|would|should|has|have|may|must)\b", re.I)
+_YES_NO = re.compile(
+    r"^\s*(can|could|does|do|did|is|are|was|were|will|would|should|has|have|may|must)\b", re.I
+)
 
 _PATTERNS = {
-    "amount": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|million|billion|thousand|pounds|per cent|%)\b", re.I),
-    "date": re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I),
-    "count": re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand|million)\b", re.I),
-    "name": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z&'’-]+(?:\s+(?:of\s+|and\s+|for\s+)?[A-Z][a-zA-Z&'’-]+)*"),
+    "amount": re.compile(
+        r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|million|billion|thousand|pounds|per cent|%)\b", re.I
+    ),
+    "date": re.compile(
+        r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b",
+        re.I,
+    ),
+    "count": re.compile(
+        r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand|million)\b",
+        re.I,
+    ),
+    "name": re.compile(
+        r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z&'’-]+(?:\s+(?:of\s+|and\s+|for\s+)?[A-Z][a-zA-Z&'’-]+)*"
+    ),
 }
 
 

@@ -7,9 +7,11 @@ itself. Picking by similarity alone favours sentences that only restate the topi
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +31,27 @@ class Weights:
     kind: float = 0.15
     novelty: float = 0.1
     rank: float = 0.1
+    passage: float = 0.0
+    context: float = 0.0
+
+    def score(self, s: Sentence) -> float:
+        return (
+            self.similarity * s.similarity
+            + self.overlap * s.overlap
+            + self.kind * s.kind_match
+            + self.novelty * min(1.0, s.novelty * 2)
+            + self.rank / (1 + s.hit_rank)
+            + self.passage * s.hit.dense
+            + self.context * s.context_overlap
+        )
+
+
+def load_selection(path: Path) -> tuple[Weights, dict[str, float]]:
+    """Sentence weights and selection settings from the calibration file, else the defaults."""
+    if not path.exists():
+        return Weights(), {}
+    data = json.loads(path.read_text())
+    return Weights(**data.get("sentence_weights", {})), dict(data.get("select", {}))
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,8 @@ class Sentence:
     overlap: float = 0.0  # idf-weighted share of the question's terms it contains
     kind_match: bool = False
     novelty: float = 0.0  # share of its own terms that are not in the question
+    context_overlap: float = 0.0  # like overlap, counting its passage's title and heading too
+    terms: frozenset[str] = frozenset()  # its terms plus its passage's title and heading terms
     score: float = 0.0
 
     @property
@@ -83,29 +108,38 @@ class SentenceScorer:
         """Score sentences (the lexically best `max_candidates` get embedded), best first."""
         qterms = set(self.terms(question))
         qweight = sum(self.idf(t) for t in qterms) or 1.0
+        share = lambda terms: sum(self.idf(t) for t in qterms & terms) / qweight  # noqa: E731
+        context: dict[str, set[str]] = {}
         lexical = []
         for s in sentences:
+            if s.hit.chunk_id not in context:
+                context[s.hit.chunk_id] = set(
+                    self.terms(f"{s.hit.meta('title')}. {s.hit.meta('heading')}")
+                )
             sterms = set(self.terms(s.text))
-            overlap = sum(self.idf(t) for t in qterms & sterms) / qweight
+            all_terms = frozenset(sterms | context[s.hit.chunk_id])
             novelty = len(sterms - qterms) / max(1, len(sterms))
-            lexical.append((s, overlap, novelty))
-        lexical.sort(key=lambda x: x[1] - 0.05 * x[0].hit_rank, reverse=True)
+            lexical.append(
+                replace(
+                    s,
+                    overlap=share(sterms),
+                    novelty=novelty,
+                    context_overlap=share(all_terms),
+                    terms=all_terms,
+                )
+            )
+        lexical.sort(key=lambda s: s.context_overlap - 0.05 * s.hit_rank, reverse=True)
         kept = lexical[: self.max_candidates]
-        sims = self._similarities(qvec, [s for s, _, _ in kept])
-        w = self.weights
-        scored = []
-        for (s, overlap, novelty), sim in zip(kept, sims):
-            match = kind.matches(s.text)
-            score = (
-                w.similarity * sim
-                + w.overlap * overlap
-                + w.kind * match
-                + w.novelty * min(1.0, novelty * 2)
-                + w.rank / (1 + s.hit_rank)
-            )
-            scored.append(
-                Sentence(s.hit_rank, s.hit, s.start, s.end, sim, overlap, match, novelty, score)
-            )
+        sims = self._similarities(qvec, kept)
+        scored = [
+            replace(s, similarity=float(sim), kind_match=kind.matches(s.text))
+            for s, sim in zip(kept, sims)
+        ]
+        return self.rank(scored)
+
+    def rank(self, sentences: list[Sentence]) -> list[Sentence]:
+        """Sentences with their scores under the current weights, best first."""
+        scored = [replace(s, score=self.weights.score(s)) for s in sentences]
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def _similarities(self, qvec: np.ndarray, sentences: list[Sentence]) -> np.ndarray:

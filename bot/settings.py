@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 BUNDLED_MODEL = "bundled"
 
@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     collection: str = "nhsbot"
     embedding_model: str = BUNDLED_MODEL
+    embedding_threads: int = 1
     chroma_host: str = ""
     chroma_port: int = 8000
     top_k: int = 5
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     curator_role: str = "curator"
     cooldown_seconds: float = 10.0
     allow_dms: bool = False
+    # Where discord.py connects; empty = the real Discord. Tests point these at a loopback fake.
+    discord_api_base: str = ""
+    discord_gateway_url: str = ""
 
     # Keeping sources fresh
     sources_file: Path = Path("sources.toml")

@@ -92,7 +92,9 @@ def _paragraphs(text: str, section: _Section) -> list[tuple[int, int]]:
     return out
 
 
-def _pack(text: str, paragraphs: list[tuple[int, int]], cfg: ChunkSettings) -> list[tuple[int, int]]:
+def _pack(
+    text: str, paragraphs: list[tuple[int, int]], cfg: ChunkSettings
+) -> list[tuple[int, int]]:
     """Group paragraphs into chunks of about cfg.size characters, with a sentence of overlap."""
     pieces = [p for s, e in paragraphs for p in _fit(text, s, e, cfg)]
     chunks: list[tuple[int, int]] = []

@@ -1,4 +1,7 @@
-"""Turn a file's bytes into a Document: Markdown (front matter), text, HTML (trafilatura), PDF (pypdf)."""
+"""Turn a file's bytes into a Document.
+
+Markdown (with front matter), plain text, HTML (main text via trafilatura) and PDF (pypdf).
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LoadError(f"{name}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
+        raise LoadError(
+            f"{name}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8"
+        ) from None
     if not text.strip():
         raise LoadError(f"{name}: the file has no text")
     return text.replace("\r\n", "\n")
@@ -43,7 +48,7 @@ def _iso(value: Any) -> str:
 
 
 def load_markdown(data: bytes, source: str) -> Document:
-    """Markdown with optional YAML front matter (title, publisher, published, url, kind, sources)."""
+    """Markdown with optional YAML front matter: title, publisher, published, url, kind, sources."""
     text = decode_text(data, source)
     meta: dict[str, Any] = {}
     match = _FRONT_MATTER.match(text)

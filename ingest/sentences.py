@@ -6,7 +6,9 @@ import re
 
 # A boundary: end punctuation (maybe closed by a quote or bracket), space, then something that
 # starts a sentence. Abbreviations that end in a full stop are checked separately.
-_BOUNDARY = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9£$€#])|\n\s*\n|\n(?=\s*[-*•#]\s)")
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9£$€#])|\n\s*\n|\n(?=\s*[-*•#]\s)"
+)
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "No.", "vs.", "Prof.")
 
 

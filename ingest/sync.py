@@ -69,11 +69,11 @@ class Ingestor:
     """Writes documents into a store: chunk, embed, replace the document's version."""
 
     def __init__(
-        self, store: ChromaStore, embedder: Embedder, chunking: ChunkSettings = ChunkSettings()
+        self, store: ChromaStore, embedder: Embedder, chunking: ChunkSettings | None = None
     ):
         self.store = store
         self.embedder = embedder
-        self.chunking = chunking
+        self.chunking = chunking or ChunkSettings()
 
     def sync_paths(self, paths: Sequence[Path], *, prune: bool = False) -> SyncReport:
         """Ingest the files under `paths`; with `prune`, drop stored files under them now gone."""
@@ -114,10 +114,17 @@ class Ingestor:
         chunks = chunk_document(doc, self.chunking)
         if not chunks:
             raise LoadError(f"{doc.source}: no text to index")
-        context = [f"{doc.title}. {c.heading}. {c.text}" if c.heading else f"{doc.title}. {c.text}" for c in chunks]
+        context = [
+            f"{doc.title}. {c.heading}. {c.text}" if c.heading else f"{doc.title}. {c.text}"
+            for c in chunks
+        ]
         vectors = self.embedder.embed(context)
         records = [self._record(doc, digest, c) for c in chunks]
-        self.store.replace_document(DocRecord(doc.doc_id, digest, self._doc_meta(doc, len(chunks), previous)), records, vectors)
+        self.store.replace_document(
+            DocRecord(doc.doc_id, digest, self._doc_meta(doc, len(chunks), previous)),
+            records,
+            vectors,
+        )
         log.info("stored %s (%d chunks)", doc.source, len(chunks))
         return len(chunks)
 
@@ -136,8 +143,13 @@ class Ingestor:
         return ChunkRecord(chunk_id, doc.doc_id, chunk.text, meta)
 
     def _doc_meta(self, doc: Document, chunks: int, previous: DocRecord | None) -> Metadata:
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        meta: Metadata = {**_common_meta(doc), "chunks": chunks, "ingested_at": now, "checked_at": now}
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        meta: Metadata = {
+            **_common_meta(doc),
+            "chunks": chunks,
+            "ingested_at": now,
+            "checked_at": now,
+        }
         if previous is not None:
             meta["first_ingested_at"] = str(previous.metadata.get("first_ingested_at", "")) or now
             meta["previous_published"] = str(previous.metadata.get("published", ""))
@@ -146,7 +158,9 @@ class Ingestor:
             meta["first_ingested_at"] = now
         return meta
 
-    def _prune(self, roots: Sequence[Path], known: dict[str, DocRecord], seen: set[str]) -> list[str]:
+    def _prune(
+        self, roots: Sequence[Path], known: dict[str, DocRecord], seen: set[str]
+    ) -> list[str]:
         folders = [source_name(r) for r in roots if r.is_dir()]
         pruned = []
         for doc_id, record in known.items():

@@ -7,6 +7,7 @@ ever sees HTML we fetched ourselves (`ingest.fetch`); it never fetches.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ TRACKING_PARAMS = frozenset(
 )
 _AMP_CACHE_HOST = re.compile(r"(?:^|\.)cdn\.ampproject\.org$")
 _AMP_PATH = re.compile(r"(?:/amp/?|\.amp)$")
-_UNRESERVED_ESCAPE = re.compile(r"%(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)", re.I)
+_UNRESERVED_ESCAPE = re.compile(
+    r"%(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)", re.I
+)
 # Second-level labels under which the registrable domain has three labels (bbc.co.uk, nhs.uk).
 _SECOND_LEVEL = frozenset("co com org net gov ac nhs ltd plc me sch police mod nic".split())
 MIN_WORDS = 20  # below this, what trafilatura finds is a menu or a stub, not an article
@@ -99,7 +102,11 @@ def normalize_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    netloc = (
+        host
+        if port is None or (scheme, port) in (("http", 80), ("https", 443))
+        else f"{host}:{port}"
+    )
     query = sorted(
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
@@ -215,7 +222,7 @@ def article_from_page(page: FetchedPage) -> WebArticle:
         raise ExtractionError(f"{page.final_url}: {page.content_type} is not a web page")
     seen = [normalize_url(u) for u in (page.url, *page.redirects, page.final_url)]
     aliases = tuple(u for u in dict.fromkeys(seen) if u != article.canonical_url)
-    return WebArticle(**{**article.__dict__, "aliases": aliases})
+    return dataclasses.replace(article, aliases=aliases)
 
 
 def _plain_article(page: FetchedPage) -> WebArticle:

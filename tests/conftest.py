@@ -43,8 +43,10 @@ def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "corpus", folder, dirs_exist_ok=True)
     pages = [
         "The review of trusted research environments was published in April 2022. "
-        "It recommended that researchers work inside secure environments instead of receiving copies of data.",
-        "The second page says that public trust depends on telling patients how their records are used.",
+        "It recommended that researchers work inside secure environments "
+        "instead of receiving copies of data.",
+        "The second page says that public trust depends on telling patients "
+        "how their records are used.",
     ]
     (folder / "tre-review.pdf").write_bytes(text_pdf(pages, title="Trusted research review"))
     return folder
@@ -56,7 +58,9 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 @pytest.fixture(scope="session")
 def pipeline(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, fixture_corpus: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    fixture_corpus: Path,
 ) -> Iterator[Pipeline]:
     """A real pipeline (real Chroma, real model) over the test corpus, shared by the session.
 

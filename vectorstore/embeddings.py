@@ -1,10 +1,11 @@
-"""Sentence embeddings: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by name."""
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2, or any sentence-transformers model."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -40,11 +41,23 @@ def resolve_model(name: str) -> tuple[str, bool]:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU. Loading takes a few seconds: do it once."""
 
-    def __init__(self, model: str = BUNDLED, *, batch_size: int = 64, cache_dir: Path | None = None):
+    def __init__(
+        self,
+        model: str = BUNDLED,
+        *,
+        batch_size: int = 64,
+        cache_dir: Path | None = None,
+        threads: int | None = 1,
+    ):
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # no progress bars in a terminal chat or a log
+        if threads:
+            # One thread by default: with the CPU shared (a bot, an ingest, a test run), torch's
+            # intra-op threads spin-wait and a 20 ms query embedding can take a second.
+            torch.set_num_threads(threads)
 
         target, local = resolve_model(model)
         log.info("loading embedding model %s", target)

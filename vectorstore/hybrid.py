@@ -84,7 +84,9 @@ class HybridIndex:
         bm25 = None
         df: Counter[str] = Counter()
         if ids:
-            lexical = [f"{m.get('title', '')}. {m.get('heading', '')}. {t}" for t, m in zip(texts, metas)]
+            lexical = [
+                f"{m.get('title', '')}. {m.get('heading', '')}. {t}" for t, m in zip(texts, metas)
+            ]
             tokens = tok.tokenize(lexical, return_as="tuple", show_progress=False)
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
@@ -107,15 +109,29 @@ class HybridIndex:
         n = max(1, len(self._ids))
         return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
 
-    def known(self, term: str) -> bool:
-        """Whether a stemmed term occurs anywhere in the stored passages."""
-        return term in self._df
+    def query_terms(self, text: str) -> list[str]:
+        """A question's stemmed content words; each word the passages never use becomes a
+        placeholder ("?0", "?1", …) with the highest idf, so it counts as rare and uncovered."""
+        import Stemmer
+        from bm25s.stopwords import STOPWORDS_EN
+
+        words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS_EN]
+        stems = Stemmer.Stemmer("english").stemWords(words)
+        unknown = iter(range(len(stems)))
+        return list(dict.fromkeys(s if s in self._df else f"?{next(unknown)}" for s in stems))
+
+    def known_share(self, text: str) -> float:
+        """Share of the text's content words (stop words aside) that occur in the passages."""
+        terms = self.query_terms(text)
+        return sum(1 for t in terms if not t.startswith("?")) / len(terms) if terms else 0.0
 
     def terms(self, text: str) -> list[str]:
         """Text as the stemmed, stop-word-free terms BM25 uses."""
         if self._tok is None:
             return []
-        out = self._tok.tokenize([text], update_vocab=False, return_as="string", show_progress=False)
+        out = self._tok.tokenize(
+            [text], update_vocab=False, return_as="string", show_progress=False
+        )
         return [t for t in out[0] if t]
 
     def search(self, query: str, k: int, *, query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -167,8 +183,12 @@ class HybridIndex:
         missing = [h for h in hits if not h.extra.get("has_dense")]
         if not missing:
             return hits
-        sims = self.embedder.embed([h.text for h in missing]) @ vector
-        filled = {h.chunk_id: replace(h, dense=float(s)) for h, s in zip(missing, sims)}
+        stored = self.store.embeddings([h.chunk_id for h in missing])
+        filled = {
+            h.chunk_id: replace(h, dense=float(stored[h.chunk_id] @ vector))
+            for h in missing
+            if h.chunk_id in stored
+        }
         return [filled.get(h.chunk_id, h) for h in hits]
 
     def chunk(self, chunk_id: str) -> Hit | None:

@@ -1,4 +1,4 @@
-"""One process at a time on an embedded Chroma folder (Chroma's embedded mode is not process-safe)."""
+"""One process at a time on an embedded Chroma folder (embedded Chroma is not process-safe)."""
 
 from __future__ import annotations
 

@@ -135,6 +135,16 @@ class ChromaStore:
         }
         return [found[c] for c in chunk_ids if c in found]
 
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of some chunks, by id."""
+        if not chunk_ids:
+            return {}
+        got = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return {
+            cid: np.asarray(vec, dtype=np.float32)
+            for cid, vec in zip(got["ids"], got["embeddings"])
+        }
+
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest chunks as (id, cosine similarity), best first."""
         total = self.count()

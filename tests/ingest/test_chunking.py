@@ -2,7 +2,10 @@ from ingest.chunking import ChunkSettings, chunk_document
 from ingest.documents import Document
 
 LONG = " ".join(f"Sentence {i} explains one more detail about the contract." for i in range(40))
-TEXT = f"Summary first.\n\n## The contract\n{LONG}\n\nA closing paragraph.\n\n## Opt-out\nShort section."
+TEXT = (
+    f"Summary first.\n\n## The contract\n{LONG}\n\n"
+    "A closing paragraph.\n\n## Opt-out\nShort section."
+)
 
 
 def test_chunks_are_exact_slices_with_headings() -> None:
@@ -34,6 +37,8 @@ def test_covers_all_text_in_order() -> None:
 
 
 def test_pdf_pages_recorded() -> None:
-    doc = Document(source="r.pdf", text="Page one text.\n\nPage two text.", title="R", pages=((1, 0), (2, 16)))
+    doc = Document(
+        source="r.pdf", text="Page one text.\n\nPage two text.", title="R", pages=((1, 0), (2, 16))
+    )
     chunks = chunk_document(doc)
     assert [(c.page, c.text) for c in chunks] == [(1, "Page one text."), (2, "Page two text.")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,7 +25,12 @@ from ingest.fetch import (
     TooManyRedirectsError,
 )
 
-from .conftest import PUBLIC_IP, FakeDNS, Site, TLSFiles, TLSSite
+if TYPE_CHECKING:  # fixtures come from conftest.py; only their types are imported here
+    from websites import Site
+
+    from tests.ingest.conftest import FakeDNS, TLSFiles, TLSSite
+
+PUBLIC_IP = "93.184.216.34"  # what conftest's fake DNS gives news.example
 
 # --- address and URL policy (pure functions) -------------------------------------------------
 
@@ -158,7 +164,9 @@ def test_pdf_and_plain_text_are_allowed(web: Site, fetcher: SafeFetcher) -> None
     assert fetcher.fetch(f"{web.base}/plain.txt").content_type == "text/plain"
 
 
-@pytest.mark.parametrize(("path", "words"), [("/image.png", "image/png"), ("/no-type", "no content")])
+@pytest.mark.parametrize(
+    ("path", "words"), [("/image.png", "image/png"), ("/no-type", "no content")]
+)
 def test_wrong_content_type_is_refused_before_reading(
     web: Site, fetcher: SafeFetcher, path: str, words: str
 ) -> None:
@@ -195,9 +203,7 @@ def test_slow_body_hits_the_overall_time_limit(web: Site) -> None:
 
 
 def test_conditional_get_gives_not_modified(web: Site, fetcher: SafeFetcher) -> None:
-    from .conftest import Route
-
-    web.set("/feed", Route(content_type="application/rss+xml", body=b"<rss/>", validators=True))
+    web.add("/feed", b"<rss/>", "application/rss+xml", validators=True)
     first = fetcher.fetch(f"{web.base}/feed")
     again = fetcher.fetch(f"{web.base}/feed", headers={"If-None-Match": first.header("etag")})
     assert again.not_modified and again.body == b""
@@ -249,6 +255,7 @@ def test_names_resolving_to_private_addresses_are_refused(
 def test_public_name_is_fetched_through_the_checked_address(
     web: Site, public_fetcher: SafeFetcher, dns: FakeDNS
 ) -> None:
+    assert dns.public_ip == PUBLIC_IP
     page = public_fetcher.fetch(f"http://news.example:{web.port}/plain.txt")
     assert page.body.startswith(b"Plain notice")
     assert dns.dialed == [(PUBLIC_IP, web.port)]

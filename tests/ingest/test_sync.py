@@ -14,7 +14,9 @@ def _copy_corpus(fixture_corpus: Path, tmp_path: Path) -> Path:
     return folder
 
 
-def test_idempotent_change_and_prune(fresh_pipeline: Pipeline, fixture_corpus: Path, tmp_path: Path) -> None:
+def test_idempotent_change_and_prune(
+    fresh_pipeline: Pipeline, fixture_corpus: Path, tmp_path: Path
+) -> None:
     folder = _copy_corpus(fixture_corpus, tmp_path)
     first = fresh_pipeline.ingest([folder])
     assert len(first.added) == 5 and not first.failed
@@ -25,7 +27,9 @@ def test_idempotent_change_and_prune(fresh_pipeline: Pipeline, fixture_corpus: P
     assert fresh_pipeline.stats().chunks == chunks
 
     wales = folder / "wales.txt"
-    wales.write_text(wales.read_text().replace("Swansea University", "a university in Swansea called Zephyrton"))
+    wales.write_text(
+        wales.read_text().replace("Swansea University", "a university in Swansea called Zephyrton")
+    )
     changed = fresh_pipeline.ingest([folder])
     assert [Path(n).name for n in changed.changed] == ["wales.txt"]
     hits = fresh_pipeline.retrieve("Zephyrton university", 3)
@@ -40,10 +44,15 @@ def test_idempotent_change_and_prune(fresh_pipeline: Pipeline, fixture_corpus: P
     pruned = fresh_pipeline.ingest([folder], prune=True)
     assert [Path(p).name for p in pruned.pruned] == ["opt-out.md"]
     assert fresh_pipeline.stats().documents == 4
-    assert all("opt-out.md" not in h.meta("source") for h in fresh_pipeline.retrieve("national data opt-out", 5))
+    assert all(
+        "opt-out.md" not in h.meta("source")
+        for h in fresh_pipeline.retrieve("national data opt-out", 5)
+    )
 
 
-def test_bad_files_reported_rest_ingested(fresh_pipeline: Pipeline, fixture_corpus: Path, tmp_path: Path) -> None:
+def test_bad_files_reported_rest_ingested(
+    fresh_pipeline: Pipeline, fixture_corpus: Path, tmp_path: Path
+) -> None:
     folder = _copy_corpus(fixture_corpus, tmp_path)
     (folder / "empty.md").write_text("")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary")
@@ -52,7 +61,14 @@ def test_bad_files_reported_rest_ingested(fresh_pipeline: Pipeline, fixture_corp
     (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04 not supported")
     report = fresh_pipeline.ingest([folder, tmp_path / "missing.md", tmp_path / "notes.docx"])
     failed = {Path(name).name: reason for name, reason in report.failed}
-    assert set(failed) == {"empty.md", "binary.txt", "latin1.txt", "scan.pdf", "missing.md", "notes.docx"}
+    assert set(failed) == {
+        "empty.md",
+        "binary.txt",
+        "latin1.txt",
+        "scan.pdf",
+        "missing.md",
+        "notes.docx",
+    }
     assert "empty" in failed["empty.md"] and "binary" in failed["binary.txt"]
     assert "UTF-8" in failed["latin1.txt"] and "OCR" in failed["scan.pdf"]
     assert "unsupported" in failed["notes.docx"] and "No such file" in failed["missing.md"]
@@ -60,15 +76,27 @@ def test_bad_files_reported_rest_ingested(fresh_pipeline: Pipeline, fixture_corp
     assert "1 failed" not in report.summary() and "6 failed" in report.summary()
 
 
-def test_interrupted_write_is_invisible_then_swept(fresh_pipeline: Pipeline, fixture_corpus: Path) -> None:
+def test_interrupted_write_is_invisible_then_swept(
+    fresh_pipeline: Pipeline, fixture_corpus: Path
+) -> None:
     """Chunks written without a manifest switch (a crash mid-write) are never returned."""
     from vectorstore.records import ChunkRecord
 
     fresh_pipeline.ingest([fixture_corpus / "wales.txt"])
     store = fresh_pipeline.store
     doc_id = next(iter(store.documents()))
-    ghost = ChunkRecord(f"{doc_id}-ghost-0", doc_id, "Zebra crossings in Wales.", {"doc_id": doc_id, "content_hash": "ghost"})
-    store._chunks.upsert(ids=[ghost.chunk_id], embeddings=fresh_pipeline.embedder.embed([ghost.text]), documents=[ghost.text], metadatas=[ghost.metadata])
+    ghost = ChunkRecord(
+        f"{doc_id}-ghost-0",
+        doc_id,
+        "Zebra crossings in Wales.",
+        {"doc_id": doc_id, "content_hash": "ghost"},
+    )
+    store._chunks.upsert(
+        ids=[ghost.chunk_id],
+        embeddings=fresh_pipeline.embedder.embed([ghost.text]),
+        documents=[ghost.text],
+        metadatas=[ghost.metadata],
+    )
     fresh_pipeline.index.refresh()
     assert all("Zebra" not in h.text for h in fresh_pipeline.retrieve("zebra crossings", 5))
     assert store.sweep_orphans() == 1

@@ -1,0 +1,113 @@
+"""Discord test fixtures: a fake Discord on loopback and the real bot connected to it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # fake_discord, discord_driver, …
+
+from fake_discord import FakeDiscord  # noqa: E402
+
+from bot.discord_app import NhsBot, configure_endpoints  # noqa: E402
+from bot.feedback import FeedbackStore  # noqa: E402
+from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "corpus"
+HERE = Path(__file__).parent / "corpus"  # documents only these tests need
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def discord_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared fixture corpus plus a source that contains @everyone and a role mention."""
+    folder = tmp_path_factory.mktemp("discord-corpus")
+    shutil.copytree(FIXTURES, folder, dirs_exist_ok=True)
+    shutil.copy(HERE / "mentions-notice.md", folder / "mentions-notice.md")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def discord_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Any, discord_corpus: Path
+) -> Iterator[Pipeline]:
+    """A real pipeline of its own (the /ingest test writes to it), on the shared model."""
+    settings = bot_settings(tmp_path_factory.mktemp("discord-data"), discord_corpus)
+    with open_pipeline(settings, embedder) as pipe:
+        report = pipe.ingest([discord_corpus])
+        assert not report.failed, report.failed
+        yield pipe
+
+
+def bot_settings(data_dir: Path, corpus_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir, "corpus_dir": corpus_dir, "cooldown_seconds": 0,
+        "curator_role": "curator", **overrides,
+    }  # fmt: skip
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class Harness:
+    """The fake Discord, the bot connected to it, and the pipeline behind the bot."""
+
+    def __init__(self, fake: FakeDiscord, bot: NhsBot, pipeline: Any) -> None:
+        self.fake, self.bot, self.pipeline = fake, bot, pipeline
+
+
+async def start_bot(fake: FakeDiscord, bot: NhsBot) -> asyncio.Task[None]:
+    runner = asyncio.create_task(bot.start("fake-token"))
+    ready = asyncio.create_task(bot.wait_until_ready())
+    await asyncio.wait({runner, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    if runner.done():
+        runner.result()  # the bot stopped: show why
+    assert ready.done(), f"bot not ready; fake saw {[r.path for r in fake.requests]}"
+    return runner
+
+
+@pytest.fixture
+async def harness_factory(tmp_path: Path, discord_corpus: Path) -> AsyncIterator[Any]:
+    """Starts the real bot against a fresh fake Discord; everything is stopped afterwards and
+    the test fails if the bot used a route the fake does not know or broke a Discord limit."""
+    saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    started: list[tuple[FakeDiscord, NhsBot, asyncio.Task[None], FeedbackStore]] = []
+
+    async def make(pipeline: Any, **overrides: Any) -> Harness:
+        fake = FakeDiscord()
+        await fake.start()
+        configure_endpoints(fake.api_base, fake.gateway_url)
+        overrides.setdefault("guild_ids", [int(fake.guild_id)])
+        settings = bot_settings(tmp_path / "data", discord_corpus, **overrides)
+        feedback = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
+        bot = NhsBot(settings, pipeline, feedback, guild_ready_timeout=0.05)
+        started.append((fake, bot, await start_bot(fake, bot), feedback))
+        return Harness(fake, bot, pipeline)
+
+    try:
+        yield make
+    finally:
+        for fake, bot, runner, feedback in started:
+            await bot.close()
+            await asyncio.gather(runner, return_exceptions=True)
+            await fake.close()
+            feedback.close()
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+    for fake, *_ in started:
+        assert fake.unknown == [], f"the bot used routes the fake doesn't know: {fake.unknown}"
+        assert fake.problems == [], f"Discord would have rejected: {fake.problems}"
+
+
+@pytest.fixture
+async def harness(harness_factory: Any, discord_pipeline: Pipeline) -> Harness:
+    return await harness_factory(discord_pipeline)

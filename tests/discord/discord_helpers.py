@@ -1,0 +1,111 @@
+"""Small helpers shared by the end-to-end Discord tests: pipeline wrappers and readers."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from fake_discord import EPHEMERAL, FakeDiscord, Recorded
+
+from bot.answer import Answer, Citation
+from bot.pipeline import Pipeline
+
+
+class Wrapped:
+    """The real pipeline, with `ask` changed for one test (everything else passes through)."""
+
+    def __init__(self, real: Pipeline) -> None:
+        self.real = real
+        self.calls: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
+        self.calls.append((question, tuple(history)))
+        return self.real.ask(question, k=k, history=history)
+
+
+class Gated(Wrapped):
+    """Holds every answer until the test opens the gate (to prove the defer came first)."""
+
+    def __init__(self, real: Pipeline) -> None:
+        super().__init__(real)
+        self.gate = threading.Event()
+
+    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
+        assert self.gate.wait(10), "the test never opened the gate"
+        return super().ask(question, k=k, history=history)
+
+
+class FailsOnce(Wrapped):
+    """The first question raises an unexpected error; later ones are answered."""
+
+    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
+        if not self.calls:
+            self.calls.append((question, ()))
+            raise RuntimeError("the store went away")
+        return super().ask(question, k=k, history=history)
+
+
+class Lengthy(Wrapped):
+    """A real answer and real citations, made longer than every Discord limit.
+
+    The extractive pipeline never writes 20,000 characters, but a generator could; the real
+    citations and their real passages are kept so "Show passages" still works.
+    """
+
+    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
+        hits = self.real.retrieve(question, 8)
+        cites = tuple(
+            Citation(n, h.meta("title"), h.meta("publisher"), h.meta("published"),
+                     h.meta("source"), h.meta("url"), h.text, h.chunk_id, h.score, h.text)
+            for n, h in enumerate(hits, start=1)
+        )  # fmt: skip
+        paragraphs = [
+            " ".join(f"Point {i}.{j} restates what source {n} says about the question. [{n}]"
+                     for j, n in enumerate(range(1, len(cites) + 1)))
+            for i in range(40)
+        ]  # fmt: skip
+        paragraphs.insert(5, " ".join(["unbroken"] * 1500) + " sentence. [2]")
+        base = self.real.ask(question)
+        return replace(base, answer="\n\n".join(paragraphs), citations=cites, refused=False)
+
+
+def is_message_post(r: Recorded) -> bool:
+    """Requests that create or change a message (where allowed_mentions matters)."""
+    if r.method not in ("POST", "PATCH"):
+        return False
+    if "/callback" in r.path:
+        return r.body.get("type") in (4, 7)
+    return "/webhooks/" in r.path or r.path.endswith("/messages") or "@original" in r.path
+
+
+def followups(fake: FakeDiscord, token: str) -> list[Recorded]:
+    return [r for r in fake.recorded(token) if r.method == "POST" and "/webhooks/" in r.path]
+
+
+def callback(fake: FakeDiscord, token: str) -> Recorded:
+    calls = [r for r in fake.recorded(token) if "/callback" in r.path]
+    assert len(calls) == 1, calls
+    return calls[0]
+
+
+def is_ephemeral(payload: dict[str, Any]) -> bool:
+    return bool(int(payload.get("flags") or 0) & EPHEMERAL)
+
+
+async def answered(fake: FakeDiscord, token: str, count: int = 1) -> list[Recorded]:
+    """Wait for `count` follow-up messages on an interaction."""
+    return await fake.wait_for(
+        lambda r: r.token == token and r.method == "POST" and "/webhooks/" in r.path, count=count
+    )
+
+
+def embeds_of(recs: list[Recorded]) -> list[dict[str, Any]]:
+    return [e for r in recs for e in r.message.get("embeds") or []]
+
+
+def fields_of(recs: list[Recorded]) -> list[dict[str, Any]]:
+    return [f for e in embeds_of(recs) for f in e.get("fields") or []]

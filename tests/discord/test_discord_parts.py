@@ -1,0 +1,104 @@
+"""The bot's small parts on their own: feedback store, cooldown, ingest targets, texts."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cooldown import Cooldown
+from bot.discord_commands import resolve_ingest_target
+from bot.discord_text import about_embed, ingest_report
+from bot.errors import QuestionError
+from bot.feedback import FeedbackStore, new_answer_id
+from ingest.sync import SyncReport
+
+
+def test_feedback_keeps_votes_by_answer_id_one_per_member(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
+    answer_id = new_answer_id()
+    store.record_answer(answer_id, ["c-1", "c-2"], refused=False)
+    assert store.chunk_ids(answer_id) == ["c-1", "c-2"]
+    assert store.chunk_ids("0" * 12) is None
+    store.vote(answer_id, 111, up=True)
+    store.vote(answer_id, 111, up=False)  # a member changing their mind replaces the vote
+    tally = store.vote(answer_id, 222, up=False)
+    assert (tally.up, tally.down) == (0, 2)
+    store.close()
+    rows = sqlite3.connect(tmp_path / "data" / "feedback.sqlite3").execute(
+        "SELECT voter FROM votes"
+    )
+    assert all("111" not in voter and "222" not in voter for (voter,) in rows)
+
+
+def test_feedback_past_retention_is_deleted_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    store = FeedbackStore(path)
+    store.record_answer("abc", ["c"], refused=True)
+    store.vote("abc", 1, up=True)
+    with store._db:  # age the rows by two years
+        store._db.execute("UPDATE answers SET created = '2000-01-01T00:00:00+00:00'")
+        store._db.execute("UPDATE votes SET created = '2000-01-01T00:00:00+00:00'")
+    store.close()
+    reopened = FeedbackStore(path, retention_days=365)
+    assert reopened.chunk_ids("abc") is None and reopened.tally("abc").up == 0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "uses", "expected_waits"),
+    [
+        (0, [(1, 0.0), (1, 0.1)], [0, 0]),  # off
+        (10, [(1, 0.0), (1, 3.0), (1, 10.5)], [0, 7.0, 0]),
+        (10, [(1, 0.0), (2, 1.0), (1, 2.0)], [0, 0, 8.0]),  # per member
+    ],
+)
+def test_cooldown(
+    seconds: float, uses: list[tuple[int, float]], expected_waits: list[float]
+) -> None:
+    now = [0.0]
+    cooldown = Cooldown(seconds, clock=lambda: now[0])
+    waits = []
+    for user, at in uses:
+        now[0] = at
+        waits.append(round(cooldown.retry_after(user), 3))
+    assert waits == expected_waits
+    assert "try again in 7 s" in Cooldown.message(7.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("doc.md", True),
+        ("sub/other.md", True),
+        ("missing.md", False),
+        ("../secret.md", False),
+        ("/etc/passwd", False),
+        ("https://example.org/page", False),
+    ],
+)
+def test_ingest_targets_stay_inside_the_corpus(tmp_path: Path, value: str, ok: bool) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "doc.md").write_text("# Doc\n")
+    (corpus / "sub" / "other.md").write_text("# Other\n")
+    (tmp_path / "secret.md").write_text("# Secret\n")
+    if ok:
+        assert resolve_ingest_target(value, corpus).is_relative_to(corpus.resolve())
+    else:
+        with pytest.raises(QuestionError):
+            resolve_ingest_target(value, corpus)
+
+
+def test_ingest_report_and_about_texts() -> None:
+    report = SyncReport(added=["a.md"], skipped=["b.md"], failed=[("c.pdf", "c.pdf: no text")])
+    text = ingest_report(report)
+    assert text.splitlines() == [
+        "Added: a.md",
+        "Unchanged: b.md",
+        "Failed: c.pdf: no text",
+        "1 added, 0 changed, 1 skipped, 0 pruned, 1 failed",
+    ]
+    embed = about_embed(12, 340, "2026-11-28T20:00:00+00:00", 365).to_dict()
+    assert "12 documents, 340 passages; last ingested 2026-11-28 20:00 UTC" in str(embed)
+    assert "365 days" in str(embed) and "no medical or legal advice" in embed["description"]
