@@ -15,6 +15,8 @@ from bot.errors import QuestionError
 from bot.pipeline import Pipeline, open_pipeline
 from bot.render import answer_text
 from bot.settings import Settings
+from ingest.sources_file import SourcesError, load_sources
+from ingest.sync import SyncReport
 from vectorstore.lock import StoreLockedError
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add new and changed documents to the store")
-    p.add_argument("paths", nargs="*", help="files or folders (default: the bundled corpus/)")
+    p.add_argument(
+        "paths", nargs="*", help="files, folders or http(s) URLs (default: the bundled corpus/)"
+    )
+    p.add_argument(
+        "--sources", action="store_true", help="sync every feed, URL and folder in sources.toml"
+    )
     p.add_argument(
         "--prune", action="store_true", help="remove stored files now gone from these folders"
     )
@@ -42,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100)
 
     sub.add_parser("chat", help="interactive terminal chat on the same pipeline")
+    sub.add_parser("rebuild", help="re-store every fetched web page from its raw copy, offline")
 
     p = sub.add_parser("eval", help="measure retrieval and answers on a JSONL question set")
     p.add_argument("file", type=Path)
@@ -79,9 +87,29 @@ def configure_logging(level: str) -> None:
 
 
 def cmd_ingest(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
-    paths = args.paths or [str(settings.corpus_dir)]
-    report = pipeline.ingest(paths, prune=args.prune)
-    if args.json:
+    if args.sources:
+        try:
+            sources = load_sources(settings.sources_file)
+        except SourcesError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        report = pipeline.ingest_sources(sources, prune=args.prune)
+    else:
+        targets = args.paths or [str(settings.corpus_dir)]
+        urls = [t for t in targets if t.startswith(("http://", "https://"))]
+        paths = [t for t in targets if t not in urls]
+        report = pipeline.ingest(paths, prune=args.prune) if paths else SyncReport()
+        if urls:
+            report.merge(pipeline.ingest_urls(urls))
+    return print_report(report, as_json=args.json)
+
+
+def cmd_rebuild(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+    return print_report(pipeline.rebuild(), as_json=False)
+
+
+def print_report(report: SyncReport, *, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(asdict(report)))
     else:
         for _, reason in report.failed:
@@ -132,7 +160,12 @@ def cmd_sources(pipeline: Pipeline, args: argparse.Namespace, settings: Settings
     for d in docs:
         details = ", ".join(p for p in (d.publisher, d.published) if p)
         print(f"{d.title}" + (f" — {details}" if details else ""))
-        print(f"    {d.url or d.source}  ({d.chunks} passages, ingested {d.ingested_at[:10]})")
+        history = f"ingested {d.ingested_at[:10]}"
+        if d.updated_at:
+            history += f", changed {d.updated_at[:10]}"
+        if d.origin == "url" and d.checked_at:
+            history += f", last fetched {d.checked_at[:16].replace('T', ' ')}"
+        print(f"    {d.url or d.source}  [{d.origin or 'file'}] ({d.chunks} passages, {history})")
     if not docs:
         print("No documents match." if args.query else "The store is empty: run `nhsbot ingest`.")
     return 0
@@ -190,6 +223,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "sources": cmd_sources,
     "chat": cmd_chat,
+    "rebuild": cmd_rebuild,
     "eval": cmd_eval,
     "run": cmd_run,
 }

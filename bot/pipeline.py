@@ -6,7 +6,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,10 @@ from bot.extractive import REFUSAL, compose, nearest, select
 from bot.question import question_kind
 from bot.sentences_scoring import Sentence, SentenceScorer, Weights, load_selection
 from bot.settings import Settings
+from ingest.fetch import SafeFetcher
+from ingest.sources_file import Sources
 from ingest.sync import Ingestor, SyncReport
+from ingest.web_sync import WebSync
 from vectorstore.embeddings import Embedder, SentenceTransformerEmbedder
 from vectorstore.hybrid import HybridIndex
 from vectorstore.lock import StoreLock
@@ -39,6 +42,8 @@ class DocumentInfo:
     ingested_at: str = ""
     updated_at: str = ""
     previous_published: str = ""
+    origin: str = ""
+    checked_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Pipeline:
         max_question_chars: int = 1000,
         coverage: CoverageModel | None = None,
         weights: Weights | None = None,
+        fetcher: SafeFetcher | None = None,
+        data_dir: Path | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -72,6 +79,7 @@ class Pipeline:
             embedder.embed, self.index.terms, self.index.idf, weights or calibrated
         )
         self.ingestor = Ingestor(store, embedder)
+        self.web = WebSync(self.ingestor, fetcher, data_dir) if fetcher and data_dir else None
         self._write_lock = threading.Lock()
 
     # --- answering ---------------------------------------------------------------------------
@@ -159,6 +167,8 @@ class Pipeline:
             get("ingested_at"),
             get("updated_at"),
             get("previous_published"),
+            get("origin"),
+            get("checked_at"),
         )
 
     def stats(self) -> StoreStats:
@@ -168,8 +178,29 @@ class Pipeline:
 
     def ingest(self, paths: Sequence[str | Path], *, prune: bool = False) -> SyncReport:
         """Sync files/folders into the store, then make the new passages searchable."""
+        return self._write(lambda: self.ingestor.sync_paths([Path(p) for p in paths], prune=prune))
+
+    def ingest_urls(self, urls: Sequence[str]) -> SyncReport:
+        """Fetch web pages safely and store their articles (one document per canonical URL)."""
+        return self._write(lambda: self._web().ingest_urls(urls))
+
+    def ingest_sources(self, sources: Sources, *, prune: bool = False) -> SyncReport:
+        """Sync every folder, URL and feed of a sources file."""
+        return self._write(lambda: self._web().sync_sources(sources, prune=prune))
+
+    def rebuild(self) -> SyncReport:
+        """Re-store every fetched page from the raw copies in the data dir, offline."""
+        return self._write(lambda: self._web().rebuild())
+
+    def _web(self) -> WebSync:
+        if self.web is None:
+            raise RuntimeError("this pipeline was opened without a fetcher and data dir")
+        return self.web
+
+    def _write(self, job: Callable[[], SyncReport]) -> SyncReport:
+        """One writer at a time; readers keep the old index until the new one is complete."""
         with self._write_lock:
-            report = self.ingestor.sync_paths([Path(p) for p in paths], prune=prune)
+            report = job()
             self.index.refresh()
         return report
 
@@ -192,6 +223,7 @@ def open_pipeline(settings: Settings, embedder: Embedder | None = None) -> Itera
         lock = StoreLock(settings.data_dir)
         lock.acquire()  # before Chroma opens the folder: a second process fails fast and clearly
         client = embedded_client(settings.chroma_dir)
+    fetcher = SafeFetcher(allow_loopback=settings.allow_loopback_fetch)
     try:
         store = ChromaStore(client, settings.collection)
         yield Pipeline(
@@ -199,7 +231,10 @@ def open_pipeline(settings: Settings, embedder: Embedder | None = None) -> Itera
             embedder or build_embedder(settings),
             top_k=settings.top_k,
             max_question_chars=settings.max_question_chars,
+            fetcher=fetcher,
+            data_dir=settings.data_dir,
         )
     finally:
+        fetcher.close()
         if lock is not None:
             lock.release()
