@@ -43,7 +43,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "passage": (0.0, 0.3, 0.6, 1.0),
     "context": (0.0, 0.3, 0.6, 1.0),
     "margin": (0.06, 0.12, 0.2, 0.3),
-    "max_sentences": (1, 2, 3),
+    "max_sentences": (1, 2, 3),  # more reads as a wall of quotes, not a short answer
 }
 MAX_FALSE_REFUSALS = 0.08
 

@@ -115,7 +115,8 @@ def print_report(report: SyncReport, *, as_json: bool) -> int:
         for _, reason in report.failed:
             print(f"failed: {reason}", file=sys.stderr)
         print(report.summary())
-    return 0
+    nothing_done = not (report.added or report.changed or report.skipped or report.pruned)
+    return 1 if report.failed and nothing_done else 0
 
 
 def cmd_ask(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:

@@ -17,7 +17,7 @@ from bot.answer import Answer
 from bot.cooldown import Cooldown
 from bot.discord_commands import CONTEXT_MENU_NAME, SLASH_COMMANDS, check_message
 from bot.discord_format import MESSAGE_CHARS, answer_messages, truncate
-from bot.discord_text import RETENTION_DAYS, about_embed, ingest_report
+from bot.discord_text import RETENTION_DAYS, about_embed, updates_messages
 from bot.discord_threads import earlier_turn, strip_mentions
 from bot.discord_views import (
     PassagesButton,
@@ -29,8 +29,8 @@ from bot.discord_views import (
 from bot.errors import QuestionError, check_question
 from bot.feedback import FeedbackStore, new_answer_id
 from bot.pipeline import Pipeline
+from bot.refresh import Announcement, Refresher, RefreshResult
 from bot.settings import Settings
-from ingest.sync import SyncReport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,10 +60,17 @@ class NhsTree(app_commands.CommandTree):
 
 
 class NhsBot(commands.Bot):
-    """The bot: owns the pipeline (and so the store), the feedback store and the cooldown."""
+    """The bot: owns the pipeline (and so the store), the feedback store, the cooldown and the
+    scheduled refresh of the sources (by default every NHSBOT_REFRESH_MINUTES)."""
 
     def __init__(
-        self, settings: Settings, pipeline: Pipeline, feedback: FeedbackStore, **options: Any
+        self,
+        settings: Settings,
+        pipeline: Pipeline,
+        feedback: FeedbackStore,
+        *,
+        refresher: Refresher | None = None,
+        **options: Any,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # follow-ups in threads come without a mention
@@ -80,6 +87,10 @@ class NhsBot(commands.Bot):
         self.feedback = feedback
         self.cooldown = Cooldown(settings.cooldown_seconds)
         self._slots = asyncio.Semaphore(2)  # the pipeline is CPU-bound: 2 cores
+        self.refresher = refresher or Refresher(
+            pipeline, settings.sources_file, settings.refresh_minutes * 60
+        )
+        self._refresh_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         for command in SLASH_COMMANDS:
@@ -97,6 +108,13 @@ class NhsBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands", len(synced))
+        if self.refresher.enabled:
+            self._refresh_task = asyncio.create_task(self.refresh_loop())
+
+    async def close(self) -> None:
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()  # a sync already in its thread finishes on its own
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
@@ -105,6 +123,40 @@ class NhsBot(commands.Bot):
         """Run blocking pipeline work off the event loop, two at a time."""
         async with self._slots:
             return await asyncio.to_thread(fn, *args, **kwargs)
+
+    # --- keeping the sources fresh -----------------------------------------------------------
+    async def refresh_loop(self) -> None:
+        """Refresh once connected, then every interval; one failed run never stops the loop."""
+        await self.wait_until_ready()
+        while not self.is_closed():
+            try:
+                await self.refresh_and_announce()
+            except Exception:
+                log.exception("scheduled refresh failed")
+            await asyncio.sleep(self.refresher.interval_s)
+
+    async def refresh_and_announce(self) -> RefreshResult | None:
+        """One refresh in a worker thread (not a question slot), then its announcements."""
+        result = await asyncio.to_thread(self.refresher.run)
+        if result is not None and result.announcements:
+            await self.announce(result.announcements)
+        return result
+
+    async def announce(self, items: tuple[Announcement, ...]) -> None:
+        """Post new and changed sources to NHSBOT_UPDATES_CHANNEL (if set), mentioning no one."""
+        channel_id = self.settings.updates_channel
+        if not channel_id:
+            return
+        channel = self.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("updates channel %s not found or not a text channel", channel_id)
+            return
+        for content, embeds in updates_messages(items):
+            await channel.send(
+                content=content or None,
+                embeds=embeds,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
 
     # --- sending ---------------------------------------------------------------------------
     async def send_answer(
@@ -164,9 +216,6 @@ class NhsBot(commands.Bot):
             await interaction.followup.send(text, ephemeral=True)
         except discord.HTTPException:
             log.exception("could not report an error to the member")
-
-    def report_text(self, report: SyncReport) -> str:
-        return ingest_report(report)
 
     async def about_embed(self) -> discord.Embed:
         stats = await self.in_thread(self.pipeline.stats)

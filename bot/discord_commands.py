@@ -17,6 +17,7 @@ from bot.discord_format import (
     split_text,
     truncate,
 )
+from bot.discord_text import ingest_report, updated_line
 from bot.errors import QuestionError, check_question
 
 if TYPE_CHECKING:  # the bot module imports this one
@@ -96,9 +97,13 @@ async def source(interaction: Interaction, id: str) -> None:
             "No stored passage has that handle: copy it from an answer's footer.", ephemeral=True
         )
         return
+    document = (await bot.in_thread(bot.pipeline.store.documents)).get(hit.doc_id)
+    meta = document.metadata if document else {}
+    updated = updated_line(str(meta.get("updated_at", "")), str(meta.get("previous_published", "")))
     details = [
         ("Publisher", hit.meta("publisher")),
         ("Published", hit.meta("published")),
+        ("Updated", updated),
         ("Section", hit.meta("heading")),
         ("Link", hit.meta("url") or hit.meta("source")),
         ("Passage", hit.chunk_id),
@@ -164,13 +169,12 @@ async def _curators_only(interaction: Interaction) -> bool:
     return False
 
 
+def is_web_address(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
+
+
 def resolve_ingest_target(value: str, corpus_dir: Path) -> Path:
     """The file or folder to ingest; only inside the corpus folder (not anywhere on the host)."""
-    if value.startswith(("http://", "https://")):
-        raise QuestionError(
-            "Fetching web pages from Discord isn't available yet: save the page into the "
-            f"corpus folder ({corpus_dir}) and give its file name."
-        )
     root = corpus_dir.resolve()
     path = Path(value)
     target = (path if path.is_absolute() else root / path).resolve()
@@ -182,16 +186,21 @@ def resolve_ingest_target(value: str, corpus_dir: Path) -> Path:
 
 
 @app_commands.command(name="ingest")
-@app_commands.describe(url="A file in the corpus folder (web URLs once fetching is enabled)")
+@app_commands.describe(url="A web page (http or https) or a file in the corpus folder")
 async def ingest(interaction: Interaction, url: str) -> None:
-    """Curators: add or update one source document."""
+    """Curators: add or update one source document (a web page or a corpus file)."""
     if not await _curators_only(interaction):
         return
     bot = _bot(interaction)
-    target = resolve_ingest_target(url.strip(), bot.settings.corpus_dir)
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    report = await bot.in_thread(bot.pipeline.ingest, [target])
-    await interaction.followup.send(bot.report_text(report), ephemeral=True)
+    value = url.strip()
+    if is_web_address(value):  # fetched by the safe fetcher; refusals come back as reasons
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await bot.in_thread(bot.pipeline.ingest_urls, [value])
+    else:
+        target = resolve_ingest_target(value, bot.settings.corpus_dir)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await bot.in_thread(bot.pipeline.ingest, [target])
+    await interaction.followup.send(ingest_report(report), ephemeral=True)
 
 
 @app_commands.command(name="reingest")
@@ -202,7 +211,7 @@ async def reingest(interaction: Interaction) -> None:
     bot = _bot(interaction)
     await interaction.response.defer(ephemeral=True, thinking=True)
     report = await bot.in_thread(bot.pipeline.ingest, [bot.settings.corpus_dir], prune=True)
-    await interaction.followup.send(bot.report_text(report), ephemeral=True)
+    await interaction.followup.send(ingest_report(report), ephemeral=True)
 
 
 @app_commands.command(name="about")

@@ -1,13 +1,26 @@
-"""Fixed texts the bot shows: /about and the curators' ingestion report (pure functions)."""
+"""Fixed texts the bot shows: /about, the curators' ingestion report and the announcements of
+new and changed sources (pure functions)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
-from bot.discord_format import ANSWER_COLOUR, MESSAGE_CHARS, truncate
+from bot.discord_format import (
+    ANSWER_COLOUR,
+    DESCRIPTION_CHARS,
+    MESSAGE_CHARS,
+    TITLE_CHARS,
+    pack_messages,
+    truncate,
+)
+from bot.refresh import Announcement
 from ingest.sync import SyncReport
 
 RETENTION_DAYS = 365  # feedback rows are deleted after this (see bot/feedback.py)
+MAX_ANNOUNCED = 10  # per refresh; a first sync of a big feed should not flood the channel
+LINK_CHARS = 1000
 
 
 def ingest_report(report: SyncReport) -> str:
@@ -50,3 +63,48 @@ def about_embed(
         inline=False,
     )
     return embed
+
+
+def day(stamp: str) -> str:
+    """The date part of an ISO date or timestamp ("2026-11-02T09:00:00+00:00" → "2026-11-02")."""
+    return stamp.strip()[:10]
+
+
+def updated_line(updated_at: str, previous_published: str) -> str:
+    """The "updated on <date>" note for a document whose stored version replaced another."""
+    if not updated_at:
+        return ""
+    line = f"updated on {day(updated_at)}"
+    if previous_published:
+        line += f" (the earlier version was dated {day(previous_published)})"
+    return line
+
+
+def announcement_embed(item: Announcement) -> discord.Embed:
+    """One new or changed source: its title and link, new or changed, and its dates."""
+    label = "Changed source" if item.changed else "New source"
+    embed = discord.Embed(title=truncate(item.title, TITLE_CHARS), colour=ANSWER_COLOUR)
+    if item.link.startswith(("http://", "https://")) and len(item.link) <= LINK_CHARS:
+        embed.url = item.link  # Discord rejects an embed url that is not http(s)
+    lines = [f"**{label}**", truncate(item.link, LINK_CHARS)]
+    lines.append(f"Published {day(item.published)}" if item.published else "No published date")
+    if item.changed:
+        line = updated_line(item.updated_at or item.ingested_at, item.previous_published)
+        lines.append(line[:1].upper() + line[1:])
+    embed.description = truncate("\n".join(line for line in lines if line), DESCRIPTION_CHARS)
+    return embed
+
+
+def updates_messages(items: Sequence[Announcement]) -> list[tuple[str, list[discord.Embed]]]:
+    """The messages announcing a refresh's new and changed sources: (content, embeds) each,
+    within Discord's limits; beyond MAX_ANNOUNCED, one line says how many more."""
+    if not items:
+        return []
+    shown = [announcement_embed(item) for item in items[:MAX_ANNOUNCED]]
+    messages = [("", embeds) for embeds in pack_messages(shown)]
+    new = sum(1 for item in items if not item.changed)
+    head = f"Sources refreshed: {new} new, {len(items) - new} changed."
+    if len(items) > MAX_ANNOUNCED:
+        head += f" The first {MAX_ANNOUNCED} are below; see /sources for the rest."
+    messages[0] = (head, messages[0][1])
+    return messages

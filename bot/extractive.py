@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.answer import Citation
 from bot.sentences_scoring import Sentence
+from ingest.sentences import sentence_spans
 
 # A sentence opening like this leans on the one before it for its subject.
 _LEANS_BACK = re.compile(
@@ -42,19 +43,27 @@ def _same_text(a: Sentence, b: Sentence) -> bool:
 
 
 def _with_context(chosen: list[Sentence], ranked: Sequence[Sentence]) -> list[Sentence]:
-    """Add the sentence before one that starts with "It"/"This"/… (from the same passage)."""
+    """Add the sentence before one that starts with "It"/"This"/… (from the same passage), and
+    the sentence after the best one when it continues it that way ("… a test. It asks …")."""
     out = list(chosen)
     for s in chosen:
         if _LEANS_BACK.match(s.text):
-            before = [c for c in _passage_sentences(s, ranked) if c.end <= s.start]
-            if before and not any(b.start == before[-1].start and b.hit is s.hit for b in out):
-                out.append(before[-1])
+            before = [c for c in _passage_sentences(s) if c.end <= s.start]
+            if before:
+                _add(out, before[-1])
+    best = chosen[0]
+    after = [c for c in _passage_sentences(best) if c.start >= best.end]
+    if after and _LEANS_BACK.match(after[0].text):
+        _add(out, after[0])
     return out
 
 
-def _passage_sentences(s: Sentence, ranked: Sequence[Sentence]) -> list[Sentence]:
-    from ingest.sentences import sentence_spans
+def _add(out: list[Sentence], s: Sentence) -> None:
+    if not any(o.hit is s.hit and o.start == s.start for o in out):
+        out.append(s)
 
+
+def _passage_sentences(s: Sentence) -> list[Sentence]:
     return [Sentence(s.hit_rank, s.hit, a, b) for a, b in sentence_spans(s.hit.text)]
 
 

@@ -199,7 +199,7 @@ class Pipeline:
 
     def _write(self, job: Callable[[], SyncReport]) -> SyncReport:
         """One writer at a time; readers keep the old index until the new one is complete."""
-        with self._write_lock:
+        with self._write_lock, self.store.deferred_cleanup():
             report = job()
             self.index.refresh()
         return report

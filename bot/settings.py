@@ -52,7 +52,7 @@ class Settings(BaseSettings):
 
     # Keeping sources fresh
     sources_file: Path = Path("sources.toml")
-    refresh_minutes: int = 0
+    refresh_minutes: float = 0
     updates_channel: int = 0
     allow_loopback_fetch: bool = False
 

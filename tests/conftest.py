@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers such as pdfs.py
 
+from support import FIXTURES, make_settings  # noqa: E402
+
 from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from vectorstore.embeddings import SentenceTransformerEmbedder  # noqa: E402
 
 
@@ -50,10 +49,6 @@ def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]
     (folder / "tre-review.pdf").write_bytes(text_pdf(pages, title="Trusted research review"))
     return folder
-
-
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")

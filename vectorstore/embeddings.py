@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -39,7 +40,8 @@ def resolve_model(name: str) -> tuple[str, bool]:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model on the CPU. Loading takes a few seconds: do it once."""
+    """A sentence-transformers model on the CPU, loaded on first use (a few seconds, once):
+    commands that never embed, like listing sources, don't pay for it."""
 
     def __init__(
         self,
@@ -49,32 +51,47 @@ class SentenceTransformerEmbedder:
         cache_dir: Path | None = None,
         threads: int | None = 1,
     ):
+        self.name = model or BUNDLED
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> Any:
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # no progress bars in a terminal chat or a log
-        if threads:
+        if self.threads:
             # One thread by default: with the CPU shared (a bot, an ingest, a test run), torch's
             # intra-op threads spin-wait and a 20 ms query embedding can take a second.
-            torch.set_num_threads(threads)
-
-        target, local = resolve_model(model)
+            torch.set_num_threads(self.threads)
+        target, local = resolve_model(self.name)
         log.info("loading embedding model %s", target)
-        self._model = SentenceTransformer(
+        return SentenceTransformer(
             target,
             device="cpu",
-            cache_folder=str(cache_dir) if cache_dir else None,
+            cache_folder=str(self.cache_dir) if self.cache_dir else None,
             local_files_only=local,  # a local folder must never reach for the hub
         )
-        self.batch_size = batch_size
-        self.name = model or BUNDLED
-        self.dimension = int(self._model.get_embedding_dimension() or 0)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension() or 0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
+        vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,

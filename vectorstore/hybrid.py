@@ -8,9 +8,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +44,20 @@ def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
     return len(sa & sb) / len(sa | sb) >= threshold
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything a search reads, swapped in by one assignment so readers never see a mix."""
+
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    meta: list[Metadata] = field(default_factory=list)
+    pos: dict[str, int] = field(default_factory=dict)
+    bm25: Any = None
+    tok: Any = None
+    df: Counter[str] = field(default_factory=Counter)
+    active: dict[str, str] = field(default_factory=dict)
+
+
 class HybridIndex:
     """Search over a ChromaStore with dense + BM25 fusion, version filtering and de-duplication."""
 
@@ -60,23 +73,18 @@ class HybridIndex:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
-        self._lock = threading.Lock()
-        self._ids: list[str] = []
-        self._texts: list[str] = []
-        self._meta: list[Metadata] = []
-        self._pos: dict[str, int] = {}
-        self._bm25: Any = None
-        self._tok: Any = None
-        self._df: Counter[str] = Counter()
-        self._active: dict[str, str] = {}
+        self._snap = _Snapshot()
         self.refresh()
 
     def refresh(self) -> None:
         """Rebuild the BM25 index and the active-version map from the store."""
         import bm25s
 
+        active = {d.doc_id: d.content_hash for d in self.store.documents().values()}
         ids, texts, metas = [], [], []
         for cid, text, meta in self.store.all_chunks():
+            if active.get(str(meta.get("doc_id"))) != meta.get("content_hash"):
+                continue  # a superseded or half-written version: not searchable, not counted
             ids.append(cid)
             texts.append(text)
             metas.append(meta)
@@ -93,21 +101,19 @@ class HybridIndex:
             inverse = {v: k for k, v in tokens.vocab.items()}
             for doc in tokens.ids:
                 df.update(inverse[i] for i in set(doc))
-        active = {d.doc_id: d.content_hash for d in self.store.documents().values()}
-        with self._lock:
-            self._ids, self._texts, self._meta = ids, texts, metas
-            self._pos = {cid: i for i, cid in enumerate(ids)}
-            self._bm25, self._tok, self._df, self._active = bm25, tok, df, active
+        pos = {cid: i for i, cid in enumerate(ids)}
+        self._snap = _Snapshot(ids, texts, metas, pos, bm25, tok, df, active)
         log.debug("hybrid index: %d chunks, %d documents", len(ids), len(active))
 
     @property
     def size(self) -> int:
-        return len(self._ids)
+        return len(self._snap.ids)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over the chunks (high = rare)."""
-        n = max(1, len(self._ids))
-        return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
+        snap = self._snap
+        n, df = max(1, len(snap.ids)), snap.df.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def query_terms(self, text: str) -> list[str]:
         """A question's stemmed content words; each word the passages never use becomes a
@@ -118,7 +124,8 @@ class HybridIndex:
         words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS_EN]
         stems = Stemmer.Stemmer("english").stemWords(words)
         unknown = iter(range(len(stems)))
-        return list(dict.fromkeys(s if s in self._df else f"?{next(unknown)}" for s in stems))
+        df = self._snap.df
+        return list(dict.fromkeys(s if s in df else f"?{next(unknown)}" for s in stems))
 
     def known_share(self, text: str) -> float:
         """Share of the text's content words (stop words aside) that occur in the passages."""
@@ -127,21 +134,21 @@ class HybridIndex:
 
     def terms(self, text: str) -> list[str]:
         """Text as the stemmed, stop-word-free terms BM25 uses."""
-        if self._tok is None:
+        tok = self._snap.tok
+        if tok is None:
             return []
-        out = self._tok.tokenize(
-            [text], update_vocab=False, return_as="string", show_progress=False
-        )
+        out = tok.tokenize([text], update_vocab=False, return_as="string", show_progress=False)
         return [t for t in out[0] if t]
 
     def search(self, query: str, k: int, *, query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best passages for `query`, fused, filtered to active versions, de-duplicated."""
-        if not self._ids or k <= 0:
+        snap = self._snap  # one consistent view for the whole search
+        if not snap.ids or k <= 0:
             return []
         vector = query_vector if query_vector is not None else self.embedder.embed([query])[0]
         pool = max(4 * k, 24)
         dense = self.store.query(vector, pool)
-        lexical = self._lexical(query, pool)
+        lexical = self._lexical(snap, query, pool)
         fused: dict[str, float] = {}
         for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical)):
             for rank, (cid, _) in enumerate(ranked):
@@ -149,7 +156,7 @@ class HybridIndex:
         dense_sim, lex_score = dict(dense), dict(lexical)
         hits = []
         for cid in sorted(fused, key=fused.__getitem__, reverse=True):
-            hit = self._hit(cid, fused[cid], dense_sim.get(cid), lex_score.get(cid, 0.0))
+            hit = self._hit(snap, cid, fused[cid], dense_sim.get(cid), lex_score.get(cid, 0.0))
             if hit is None or any(near_duplicate(hit.text, h.text) for h in hits):
                 continue
             hits.append(hit)
@@ -157,9 +164,8 @@ class HybridIndex:
                 break
         return self._fill_dense(hits, vector)
 
-    def _lexical(self, query: str, pool: int) -> list[tuple[str, float]]:
-        with self._lock:
-            bm25, tok, ids = self._bm25, self._tok, self._ids
+    def _lexical(self, snap: _Snapshot, query: str, pool: int) -> list[tuple[str, float]]:
+        bm25, tok, ids = snap.bm25, snap.tok, snap.ids
         q = tok.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
         q = [[t for t in q[0] if t != 0]]  # 0 is the empty token bm25s gives unknown words
         if not q[0]:
@@ -167,16 +173,18 @@ class HybridIndex:
         docs, scores = bm25.retrieve(q, k=min(pool, len(ids)), show_progress=False)
         return [(ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
-    def _hit(self, cid: str, score: float, dense: float | None, lexical: float) -> Hit | None:
-        pos = self._pos.get(cid)
+    def _hit(
+        self, snap: _Snapshot, cid: str, score: float, dense: float | None, lexical: float
+    ) -> Hit | None:
+        pos = snap.pos.get(cid)
         if pos is None:
             return None  # written after the last refresh: not visible yet
-        meta = self._meta[pos]
+        meta = snap.meta[pos]
         doc_id = str(meta.get("doc_id", ""))
-        if self._active.get(doc_id) != meta.get("content_hash"):
+        if snap.active.get(doc_id) != meta.get("content_hash"):
             return None  # an old or half-written version
         extra = {"has_dense": dense is not None}
-        return Hit(cid, doc_id, self._texts[pos], meta, score, dense or 0.0, lexical, extra)
+        return Hit(cid, doc_id, snap.texts[pos], meta, score, dense or 0.0, lexical, extra)
 
     def _fill_dense(self, hits: list[Hit], vector: np.ndarray) -> list[Hit]:
         """Give BM25-only hits their cosine similarity too (the coverage check needs it)."""
@@ -184,13 +192,14 @@ class HybridIndex:
         if not missing:
             return hits
         stored = self.store.embeddings([h.chunk_id for h in missing])
-        filled = {
-            h.chunk_id: replace(h, dense=float(stored[h.chunk_id] @ vector))
-            for h in missing
-            if h.chunk_id in stored
-        }
+        gone = [h for h in missing if h.chunk_id not in stored]
+        if gone:  # superseded while this search ran (a re-ingest): embed the text it holds
+            stored.update(
+                zip([h.chunk_id for h in gone], self.embedder.embed([h.text for h in gone]))
+            )
+        filled = {h.chunk_id: replace(h, dense=float(stored[h.chunk_id] @ vector)) for h in missing}
         return [filled.get(h.chunk_id, h) for h in hits]
 
     def chunk(self, chunk_id: str) -> Hit | None:
         """One active stored chunk by id."""
-        return self._hit(chunk_id, 0.0, None, 0.0)
+        return self._hit(self._snap, chunk_id, 0.0, None, 0.0)

@@ -9,6 +9,7 @@ next `sweep_orphans()` removes (after a crash, say).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -54,6 +55,7 @@ class ChromaStore:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+        self._deferred: list[tuple[str, str]] | None = None
 
     # --- documents -------------------------------------------------------------------------
     def documents(self) -> dict[str, DocRecord]:
@@ -79,9 +81,26 @@ class ChromaStore:
             )
         meta: Metadata = {**doc.metadata, "content_hash": doc.content_hash}
         self._docs.upsert(ids=[doc.doc_id], embeddings=[[0.0]], metadatas=[meta])
-        self._chunks.delete(
-            where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": {"$ne": doc.content_hash}}]}
-        )
+        if self._deferred is not None:
+            self._deferred.append((doc.doc_id, doc.content_hash))
+        else:
+            self._drop_other_versions(doc.doc_id, doc.content_hash)
+
+    @contextlib.contextmanager
+    def deferred_cleanup(self) -> Iterator[None]:
+        """Keep superseded versions' chunks until the block ends. A caller that refreshes its
+        search index inside the block never leaves readers without a document's visible version
+        (they filter by the manifest they loaded, and those chunks are still there)."""
+        self._deferred = []
+        try:
+            yield
+        finally:
+            pending, self._deferred = self._deferred, None
+            for doc_id, digest in pending:
+                self._drop_other_versions(doc_id, digest)
+
+    def _drop_other_versions(self, doc_id: str, digest: str) -> None:
+        self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": digest}}]})
 
     def touch_document(self, doc_id: str, metadata: Metadata) -> None:
         """Update a document's manifest details (e.g. last checked) without touching chunks."""

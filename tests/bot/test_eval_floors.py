@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_settings
+from support import ROOT, make_settings
 
 from bot.evaluate import evaluate, read_items
 from bot.pipeline import open_pipeline

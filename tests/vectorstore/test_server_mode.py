@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_settings
+from support import make_settings
 
 from bot.pipeline import open_pipeline
 from vectorstore.embeddings import SentenceTransformerEmbedder
