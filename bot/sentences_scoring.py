@@ -82,7 +82,7 @@ class SentenceScorer:
         terms: Callable[[str], list[str]],
         idf: Callable[[str], float],
         weights: Weights = Weights(),
-        max_candidates: int = 14,
+        max_candidates: int = 12,  # fewer costs answer quality (bench/calibrate.py)
         cache_size: int = 4096,
     ):
         self.embed = embed

@@ -124,6 +124,7 @@ class Ingestor:
             DocRecord(doc.doc_id, digest, self._doc_meta(doc, len(chunks), previous)),
             records,
             vectors,
+            is_new=previous is None,  # orphans of a crashed write are swept, and never visible
         )
         log.info("stored %s (%d chunks)", doc.source, len(chunks))
         return len(chunks)

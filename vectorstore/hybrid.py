@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 RRF_K = 60  # the usual constant from Cormack et al.; dampens the weight of top ranks
 _WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
 
 
 def _tokenizer() -> Any:
@@ -73,6 +74,9 @@ class HybridIndex:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer("english")
         self._snap = _Snapshot()
         self.refresh()
 
@@ -115,14 +119,17 @@ class HybridIndex:
         n, df = max(1, len(snap.ids)), snap.df.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def _stems(self, text: str) -> list[str]:
+        """Stemmed content words, as bm25s's tokenizer makes them (without its per-call cost)."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN]
+        return self._stemmer.stemWords(words)
+
     def query_terms(self, text: str) -> list[str]:
         """A question's stemmed content words; each word the passages never use becomes a
         placeholder ("?0", "?1", …) with the highest idf, so it counts as rare and uncovered."""
-        import Stemmer
-        from bm25s.stopwords import STOPWORDS_EN
-
-        words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS_EN]
-        stems = Stemmer.Stemmer("english").stemWords(words)
+        stems = self._stems(text)
         unknown = iter(range(len(stems)))
         df = self._snap.df
         return list(dict.fromkeys(s if s in df else f"?{next(unknown)}" for s in stems))
@@ -134,11 +141,8 @@ class HybridIndex:
 
     def terms(self, text: str) -> list[str]:
         """Text as the stemmed, stop-word-free terms BM25 uses."""
-        tok = self._snap.tok
-        if tok is None:
-            return []
-        out = tok.tokenize([text], update_vocab=False, return_as="string", show_progress=False)
-        return [t for t in out[0] if t]
+        df = self._snap.df
+        return [s for s in self._stems(text) if s in df]
 
     def search(self, query: str, k: int, *, query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best passages for `query`, fused, filtered to active versions, de-duplicated."""
@@ -147,7 +151,7 @@ class HybridIndex:
             return []
         vector = query_vector if query_vector is not None else self.embedder.embed([query])[0]
         pool = max(4 * k, 24)
-        dense = self.store.query(vector, pool)
+        dense = self.store.query(vector, min(pool, len(snap.ids)))
         lexical = self._lexical(snap, query, pool)
         fused: dict[str, float] = {}
         for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical)):

@@ -68,9 +68,15 @@ class ChromaStore:
         return out
 
     def replace_document(
-        self, doc: DocRecord, chunks: Sequence[ChunkRecord], embeddings: np.ndarray
+        self,
+        doc: DocRecord,
+        chunks: Sequence[ChunkRecord],
+        embeddings: np.ndarray,
+        *,
+        is_new: bool = False,
     ) -> None:
-        """Write a document's new version, switch the manifest to it, then drop other versions."""
+        """Write a document's new version, switch the manifest to it, then drop other versions
+        (`is_new`: there are none, so skip that delete, which scans the whole collection)."""
         for start in range(0, len(chunks), BATCH):
             part = chunks[start : start + BATCH]
             self._chunks.upsert(
@@ -81,6 +87,8 @@ class ChromaStore:
             )
         meta: Metadata = {**doc.metadata, "content_hash": doc.content_hash}
         self._docs.upsert(ids=[doc.doc_id], embeddings=[[0.0]], metadatas=[meta])
+        if is_new:
+            return
         if self._deferred is not None:
             self._deferred.append((doc.doc_id, doc.content_hash))
         else:
@@ -166,12 +174,9 @@ class ChromaStore:
 
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest chunks as (id, cosine similarity), best first."""
-        total = self.count()
-        if total == 0 or k <= 0:
+        if k <= 0:
             return []
-        got = self._chunks.query(
-            query_embeddings=[embedding], n_results=min(k, total), include=["distances"]
-        )
+        got = self._chunks.query(query_embeddings=[embedding], n_results=k, include=["distances"])
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(got["ids"][0], got["distances"][0])]
 
     def _iter_chunk_meta(self) -> Iterator[tuple[str, Metadata]]:
