@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-EXTRAS ?= dev,llm
+EXTRAS ?= dev
 
 .PHONY: install run chat ingest test lint format bench clean
 
@@ -36,6 +36,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/retrieval_bench.py
 
 clean:

@@ -29,15 +29,6 @@ class Settings(BaseSettings):
     top_k: int = 5
     max_question_chars: int = 1000
 
-    # Answer generation (extractive needs no model)
-    llm: str = "extractive"
-    llm_model: str = ""
-    llm_base_url: str = ""
-    llm_api_key: SecretStr = SecretStr("")
-    llm_timeout_s: float = 60.0
-    llm_threads: int = 2
-    llm_context: int = 4096
-
     # Discord
     discord_token: SecretStr = Field(
         SecretStr(""), validation_alias=AliasChoices("NHSBOT_DISCORD_TOKEN", "DISCORD_TOKEN")
