@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # fake_discord, discord_driver, …
 
+from discord_helpers import stop_bots  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
 from bot.discord_app import NhsBot, configure_endpoints  # noqa: E402
@@ -97,15 +98,7 @@ async def harness_factory(tmp_path: Path, discord_corpus: Path) -> AsyncIterator
     try:
         yield make
     finally:
-        for fake, bot, runner, feedback in started:
-            await bot.close()
-            await asyncio.gather(runner, return_exceptions=True)
-            await fake.close()
-            feedback.close()
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
-    for fake, *_ in started:
-        assert fake.unknown == [], f"the bot used routes the fake doesn't know: {fake.unknown}"
-        assert fake.problems == [], f"Discord would have rejected: {fake.problems}"
+        await stop_bots(started, saved)
 
 
 @pytest.fixture

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import replace
 from typing import Any
 
+import discord
 from fake_discord import EPHEMERAL, FakeDiscord, Recorded
 
 from bot.answer import Answer, Citation
@@ -109,3 +111,17 @@ def embeds_of(recs: list[Recorded]) -> list[dict[str, Any]]:
 
 def fields_of(recs: list[Recorded]) -> list[dict[str, Any]]:
     return [f for e in embeds_of(recs) for f in e.get("fields") or []]
+
+
+async def stop_bots(started: list[tuple[Any, Any, asyncio.Task[Any], Any]], saved: Any) -> None:
+    """Close every (fake, bot, runner, feedback) a fixture started, then restore discord.py's
+    REST and gateway addresses and check the fakes saw only known, valid requests."""
+    for fake, bot, runner, feedback in started:
+        await bot.close()
+        await asyncio.gather(runner, return_exceptions=True)
+        await fake.close()
+        feedback.close()
+    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+    for fake, *_ in started:
+        assert fake.unknown == [], f"the bot used routes the fake doesn't know: {fake.unknown}"
+        assert fake.problems == [], f"Discord would have rejected: {fake.problems}"

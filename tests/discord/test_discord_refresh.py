@@ -14,7 +14,7 @@ from typing import Any
 import discord
 import pytest
 from discord_driver import slash
-from discord_helpers import answered, callback, is_ephemeral
+from discord_helpers import answered, callback, is_ephemeral, stop_bots
 from discord_limits import message_problems
 from fake_discord import FakeDiscord, Recorded
 from websites import FeedEntry, Route, Site, article_html, serve
@@ -92,14 +92,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Any]:
     try:
         yield start
     finally:
-        for fake, bot, runner, feedback in started:
-            await bot.close()
-            await asyncio.gather(runner, return_exceptions=True)
-            await fake.close()
-            feedback.close()
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
-    for fake, *_ in started:
-        assert fake.unknown == [] and fake.problems == []
+        await stop_bots(started, saved)
 
 
 def posts_to(fake: FakeDiscord, channel_id: str) -> list[Recorded]:
