@@ -15,6 +15,7 @@ from bot.coverage import CALIBRATION_FILE, CoverageModel, coverage_features
 from bot.errors import check_question
 from bot.extractive import REFUSAL, compose, nearest, select
 from bot.question import question_kind
+from bot.sentence_vectors import SentenceVectors
 from bot.sentences_scoring import Sentence, SentenceScorer, Weights, load_selection
 from bot.settings import Settings
 from ingest.fetch import SafeFetcher
@@ -75,8 +76,12 @@ class Pipeline:
         self.coverage = coverage or CoverageModel.load()
         calibrated, self.selection = load_selection(CALIBRATION_FILE)
         self.index = HybridIndex(store, embedder)
+        self.sentence_vectors = SentenceVectors(store, embedder)
         self.scorer = SentenceScorer(
-            embedder.embed, self.index.terms, self.index.idf, weights or calibrated
+            self.sentence_vectors.vectors,
+            self.index.terms,
+            self.index.idf,
+            weights or calibrated,
         )
         self.ingestor = Ingestor(store, embedder)
         self.web = WebSync(self.ingestor, fetcher, data_dir) if fetcher and data_dir else None

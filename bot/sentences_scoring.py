@@ -8,7 +8,6 @@ itself. Picking by similarity alone favours sentences that only restate the topi
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -78,20 +77,15 @@ class SentenceScorer:
 
     def __init__(
         self,
-        embed: Callable[[Sequence[str]], np.ndarray],
+        vectors: Callable[[Sequence[tuple[Hit, int, int]]], np.ndarray],
         terms: Callable[[str], list[str]],
         idf: Callable[[str], float],
         weights: Weights = Weights(),
-        max_candidates: int = 12,  # fewer costs answer quality (bench/calibrate.py)
-        cache_size: int = 4096,
     ):
-        self.embed = embed
+        self.vectors = vectors  # of (passage, start, end) sentences: see bot.sentence_vectors
         self.terms = terms
         self.idf = idf
         self.weights = weights
-        self.max_candidates = max_candidates
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
 
     def candidates(self, hits: Sequence[Hit]) -> list[Sentence]:
         out = []
@@ -105,7 +99,7 @@ class SentenceScorer:
     def score(
         self, question: str, qvec: np.ndarray, kind: QuestionKind, sentences: list[Sentence]
     ) -> list[Sentence]:
-        """Score sentences (the lexically best `max_candidates` get embedded), best first."""
+        """Score sentences, best first."""
         qterms = set(self.terms(question))
         qweight = sum(self.idf(t) for t in qterms) or 1.0
         share = lambda terms: sum(self.idf(t) for t in qterms & terms) / qweight  # noqa: E731
@@ -128,12 +122,10 @@ class SentenceScorer:
                     terms=all_terms,
                 )
             )
-        lexical.sort(key=lambda s: s.context_overlap - 0.05 * s.hit_rank, reverse=True)
-        kept = lexical[: self.max_candidates]
-        sims = self._similarities(qvec, kept)
+        sims = self._similarities(qvec, lexical)
         scored = [
             replace(s, similarity=float(sim), kind_match=kind.matches(s.text))
-            for s, sim in zip(kept, sims)
+            for s, sim in zip(lexical, sims)
         ]
         return self.rank(scored)
 
@@ -145,14 +137,4 @@ class SentenceScorer:
     def _similarities(self, qvec: np.ndarray, sentences: list[Sentence]) -> np.ndarray:
         if not sentences:
             return np.zeros(0)
-        keys = [f"{s.hit.chunk_id}:{s.start}" for s in sentences]
-        todo = [i for i, k in enumerate(keys) if k not in self._cache]
-        if todo:
-            vectors = self.embed([sentences[i].text for i in todo])
-            for i, vec in zip(todo, vectors):
-                self._cache[keys[i]] = vec
-        for k in keys:
-            self._cache.move_to_end(k)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return np.array([float(self._cache[k] @ qvec) for k in keys])
+        return self.vectors([(s.hit, s.start, s.end) for s in sentences]) @ qvec

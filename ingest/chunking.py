@@ -26,7 +26,7 @@ class ChunkSettings:
     @property
     def version(self) -> str:
         """Part of each document's hash: changing the settings re-ingests everything."""
-        return f"chunks-v1-{self.size}-{self.overlap}"
+        return f"chunks-v2-{self.size}-{self.overlap}"  # v2: sentence vectors stored too
 
 
 @dataclass(frozen=True)

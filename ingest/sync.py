@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.chunk_vectors import embed_chunks
 from ingest.chunking import ChunkSettings, chunk_document
 from ingest.documents import Chunk, Document, LoadError, content_hash, doc_id_for
 from ingest.loaders import LOADERS, SUPPORTED
@@ -114,16 +115,15 @@ class Ingestor:
         chunks = chunk_document(doc, self.chunking)
         if not chunks:
             raise LoadError(f"{doc.source}: no text to index")
-        context = [
-            f"{doc.title}. {c.heading}. {c.text}" if c.heading else f"{doc.title}. {c.text}"
-            for c in chunks
-        ]
-        vectors = self.embedder.embed(context)
+        vectors, sentences = embed_chunks(
+            self.embedder, [(doc.title, c.heading, c.text) for c in chunks]
+        )
         records = [self._record(doc, digest, c) for c in chunks]
         self.store.replace_document(
             DocRecord(doc.doc_id, digest, self._doc_meta(doc, len(chunks), previous)),
             records,
             vectors,
+            sentences,
             is_new=previous is None,  # orphans of a crashed write are swept, and never visible
         )
         log.info("stored %s (%d chunks)", doc.source, len(chunks))

@@ -15,12 +15,19 @@ log = logging.getLogger(__name__)
 BUNDLED = "bundled"
 
 
+Span = tuple[int, int]
+
+
 class Embedder(Protocol):
     """Turns texts into unit-length vectors (cosine similarity is then a dot product)."""
 
     dimension: int
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 def bundled_model_path() -> Path:
@@ -99,3 +106,67 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, plus one vector per (start, end) character span of it, from the
+        same forward pass: the mean of the span's token vectors ("late chunking"). A sentence
+        vector then costs nothing at query time and carries its passage's context. Spans the
+        model never saw (cut off by its length limit) are embedded on their own."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        model = self.model
+        outputs = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            output_value=None,
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        encoded = model.tokenizer(
+            list(texts),
+            return_offsets_mapping=True,
+            truncation=True,
+            max_length=model.max_seq_length,
+        )
+        vectors = np.stack([_unit(o["sentence_embedding"].float().numpy()) for o in outputs])
+        pooled = [np.zeros((len(wanted), vectors.shape[1]), np.float32) for wanted in spans]
+        alone: list[tuple[int, int]] = []  # (text, span) positions to embed on their own
+        for i, wanted in enumerate(spans):
+            ids, offsets = encoded["input_ids"][i], encoded["offset_mapping"][i]
+            for j, vec in enumerate(pooled_spans(outputs[i], ids, offsets, wanted)):
+                if vec is None:
+                    alone.append((i, j))
+                else:
+                    pooled[i][j] = vec
+        if alone:
+            texts_alone = [texts[i][slice(*spans[i][j])] for i, j in alone]
+            for (i, j), vec in zip(alone, self.embed(texts_alone)):
+                pooled[i][j] = vec
+        return vectors.astype(np.float32), pooled
+
+
+def pooled_spans(
+    output: dict[str, Any], input_ids: Sequence[int], offsets: Sequence[Span], spans: Sequence[Span]
+) -> list[np.ndarray | None]:
+    """Mean token vector of each character span, or None where it can't be pooled: no tokens
+    inside it, or a tokenisation that differs from the one the model ran on."""
+    length = int(output["attention_mask"].sum())
+    ran_on = output["input_ids"][:length].tolist()
+    if list(input_ids) != ran_on:
+        return [None] * len(spans)
+    tokens = output["token_embeddings"][:length].float().numpy()
+    starts = np.array([a for a, _ in offsets])
+    ends = np.array([b for _, b in offsets])
+    real = ends > starts  # special tokens have empty offsets
+    out: list[np.ndarray | None] = []
+    for start, end in spans:
+        inside = real & (starts < end) & (ends > start)
+        out.append(_unit(tokens[inside].mean(axis=0)) if inside.any() else None)
+    return out
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vec))
+    return (vec / norm).astype(np.float32) if norm else vec.astype(np.float32)

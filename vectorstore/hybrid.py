@@ -23,6 +23,15 @@ log = logging.getLogger(__name__)
 RRF_K = 60  # the usual constant from Cormack et al.; dampens the weight of top ranks
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+# The words that make a question a question ("how much can they…"), on top of bm25s's short
+# list: they say what kind of answer is wanted, not what it is about, so a passage is not more
+# relevant for containing them, nor less for lacking them.
+QUESTION_WORDS = frozenset(
+    "how what which who whom whose when where why much many do does did done can could would "
+    "should shall may might must has have had i me my mine we us our you your he she him her "
+    "his its them am been being so just any some anyone anything about also very really "
+    "please tell know thing things get got".split()
+)
 
 
 def _tokenizer() -> Any:
@@ -123,7 +132,11 @@ class HybridIndex:
         """Stemmed content words, as bm25s's tokenizer makes them (without its per-call cost)."""
         from bm25s.stopwords import STOPWORDS_EN
 
-        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN]
+        words = [
+            w
+            for w in _TOKEN.findall(text.lower())
+            if w not in STOPWORDS_EN and w not in QUESTION_WORDS
+        ]
         return self._stemmer.stemWords(words)
 
     def query_terms(self, text: str) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 Metadata = dict[str, str | int | float | bool]
 
 
@@ -17,6 +19,20 @@ class ChunkRecord:
     text: str
     metadata: Metadata
     embed_text: str = ""
+
+
+@dataclass(frozen=True)
+class SpanVectors:
+    """Vectors of (start, end) character spans of one chunk's text: its sentences."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray  # one unit-length row per span
+
+    def vector(self, start: int, end: int) -> np.ndarray | None:
+        try:
+            return self.vectors[self.spans.index((start, end))]
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

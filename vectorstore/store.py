@@ -5,11 +5,18 @@ version. Chunks of a new version are written first, then the manifest switches, 
 chunks go: readers filter hits by the manifest, so a query during a re-ingest sees the old or the
 new version, never a mix. Chunks whose version the manifest does not name are orphans that the
 next `sweep_orphans()` removes (after a crash, say).
+
+Sentence vectors live in a third collection, `name-spans`, one record per chunk under the chunk's
+id (float16 in the record's text: they are looked up by id, never searched, so they need no
+index). They are written after their chunks and deleted before them, so a span record never
+outlives its chunk.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -17,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.records import ChunkRecord, DocRecord, Hit, Metadata
+from vectorstore.records import ChunkRecord, DocRecord, Hit, Metadata, SpanVectors
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +53,8 @@ def server_client(host: str, port: int) -> Any:
 
 
 class ChromaStore:
-    """Chunks and the document manifest in two Chroma collections named `name` and `name-docs`."""
+    """Chunks, the document manifest and chunks' sentence vectors in three Chroma collections:
+    `name`, `name-docs` and `name-spans`."""
 
     def __init__(self, client: Any, name: str = "nhsbot"):
         self._client = client
@@ -55,6 +63,7 @@ class ChromaStore:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+        self._spans = client.get_or_create_collection(f"{name}-spans", embedding_function=None)
         self._deferred: list[tuple[str, str]] | None = None
 
     # --- documents -------------------------------------------------------------------------
@@ -72,11 +81,13 @@ class ChromaStore:
         doc: DocRecord,
         chunks: Sequence[ChunkRecord],
         embeddings: np.ndarray,
+        spans: Sequence[SpanVectors] = (),
         *,
         is_new: bool = False,
     ) -> None:
-        """Write a document's new version, switch the manifest to it, then drop other versions
-        (`is_new`: there are none, so skip that delete, which scans the whole collection)."""
+        """Write a document's new version (its chunks, then their sentence vectors `spans` if
+        given, one per chunk), switch the manifest to it, then drop other versions (`is_new`:
+        there are none, so skip that delete, which scans the whole collection)."""
         for start in range(0, len(chunks), BATCH):
             part = chunks[start : start + BATCH]
             self._chunks.upsert(
@@ -84,6 +95,14 @@ class ChromaStore:
                 embeddings=embeddings[start : start + BATCH],
                 documents=[c.text for c in part],
                 metadatas=[c.metadata for c in part],
+            )
+        for start in range(0, len(spans), BATCH):
+            pairs = list(zip(chunks[start : start + BATCH], spans[start : start + BATCH]))
+            self._spans.upsert(
+                ids=[c.chunk_id for c, _ in pairs],
+                embeddings=[[0.0]] * len(pairs),
+                documents=[_encode_spans(sv) for _, sv in pairs],
+                metadatas=[{"doc_id": doc.doc_id, "content_hash": doc.content_hash} for _ in pairs],
             )
         meta: Metadata = {**doc.metadata, "content_hash": doc.content_hash}
         self._docs.upsert(ids=[doc.doc_id], embeddings=[[0.0]], metadatas=[meta])
@@ -108,7 +127,9 @@ class ChromaStore:
                 self._drop_other_versions(doc_id, digest)
 
     def _drop_other_versions(self, doc_id: str, digest: str) -> None:
-        self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": digest}}]})
+        where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": digest}}]}
+        self._spans.delete(where=where)
+        self._chunks.delete(where=where)
 
     def touch_document(self, doc_id: str, metadata: Metadata) -> None:
         """Update a document's manifest details (e.g. last checked) without touching chunks."""
@@ -121,6 +142,7 @@ class ChromaStore:
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: manifest first, so readers stop seeing it at once."""
         self._docs.delete(ids=[doc_id])
+        self._spans.delete(where={"doc_id": doc_id})
         self._chunks.delete(where={"doc_id": doc_id})
 
     def sweep_orphans(self) -> int:
@@ -132,6 +154,7 @@ class ChromaStore:
             if active.get(str(meta.get("doc_id"))) != meta.get("content_hash")
         ]
         for start in range(0, len(orphans), BATCH):
+            self._spans.delete(ids=orphans[start : start + BATCH])
             self._chunks.delete(ids=orphans[start : start + BATCH])
         return len(orphans)
 
@@ -172,6 +195,13 @@ class ChromaStore:
             for cid, vec in zip(got["ids"], got["embeddings"])
         }
 
+    def span_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SpanVectors]:
+        """Stored sentence vectors by chunk id (chunks stored without them are left out)."""
+        if not chunk_ids:
+            return {}
+        got = self._spans.get(ids=list(chunk_ids), include=["documents"])
+        return {cid: _decode_spans(d) for cid, d in zip(got["ids"], got["documents"] or []) if d}
+
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest chunks as (id, cosine similarity), best first."""
         if k <= 0:
@@ -187,3 +217,20 @@ class ChromaStore:
                 return
             yield from zip(got["ids"], got["metadatas"] or [])
             offset += len(got["ids"])
+
+
+def _encode_spans(spans: SpanVectors) -> str:
+    raw = np.asarray(spans.vectors, dtype=np.float16).tobytes()
+    return json.dumps(
+        {
+            "spans": [list(s) for s in spans.spans],
+            "f16": base64.b64encode(raw).decode("ascii"),
+        }
+    )
+
+
+def _decode_spans(text: str) -> SpanVectors:
+    data = json.loads(text)
+    spans = tuple((int(a), int(b)) for a, b in data["spans"])
+    flat = np.frombuffer(base64.b64decode(data["f16"]), dtype=np.float16)
+    return SpanVectors(spans, flat.reshape(len(spans), -1).astype(np.float32) if spans else flat)

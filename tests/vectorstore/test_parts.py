@@ -74,3 +74,13 @@ def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
             StoreLock(tmp_path).acquire()
     with StoreLock(tmp_path):
         pass
+
+
+def test_question_words_are_not_counted_as_what_a_question_is_about(pipeline: Pipeline) -> None:
+    index = pipeline.index
+    assert index.query_terms("How much can they see of my GP records?") == index.query_terms(
+        "see GP records"
+    )
+    assert index.terms("Who appoints the National Data Guardian?") == index.terms(
+        "appoints National Data Guardian"
+    )
