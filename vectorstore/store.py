@@ -7,9 +7,10 @@ new version, never a mix. Chunks whose version the manifest does not name are or
 next `sweep_orphans()` removes (after a crash, say).
 
 Sentence vectors live in a third collection, `name-spans`, one record per chunk under the chunk's
-id (float16 in the record's text: they are looked up by id, never searched, so they need no
-index). They are written after their chunks and deleted before them, so a span record never
-outlives its chunk.
+id, as float16 in its metadata: they are looked up by id, never searched, so they need no vector
+index (nor the record's text, which Chroma indexes for full-text search: 5x slower writes).
+They are written after their chunks and deleted before them, so a span record never outlives
+its chunk.
 """
 
 from __future__ import annotations
@@ -101,8 +102,10 @@ class ChromaStore:
             self._spans.upsert(
                 ids=[c.chunk_id for c, _ in pairs],
                 embeddings=[[0.0]] * len(pairs),
-                documents=[_encode_spans(sv) for _, sv in pairs],
-                metadatas=[{"doc_id": doc.doc_id, "content_hash": doc.content_hash} for _ in pairs],
+                metadatas=[
+                    {"doc_id": doc.doc_id, "content_hash": doc.content_hash, **_encode_spans(sv)}
+                    for _, sv in pairs
+                ],
             )
         meta: Metadata = {**doc.metadata, "content_hash": doc.content_hash}
         self._docs.upsert(ids=[doc.doc_id], embeddings=[[0.0]], metadatas=[meta])
@@ -199,8 +202,12 @@ class ChromaStore:
         """Stored sentence vectors by chunk id (chunks stored without them are left out)."""
         if not chunk_ids:
             return {}
-        got = self._spans.get(ids=list(chunk_ids), include=["documents"])
-        return {cid: _decode_spans(d) for cid, d in zip(got["ids"], got["documents"] or []) if d}
+        got = self._spans.get(ids=list(chunk_ids), include=["metadatas"])
+        return {
+            cid: _decode_spans(m)
+            for cid, m in zip(got["ids"], got["metadatas"] or [])
+            if m and "f16" in m
+        }
 
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest chunks as (id, cosine similarity), best first."""
@@ -219,18 +226,15 @@ class ChromaStore:
             offset += len(got["ids"])
 
 
-def _encode_spans(spans: SpanVectors) -> str:
+def _encode_spans(spans: SpanVectors) -> Metadata:
     raw = np.asarray(spans.vectors, dtype=np.float16).tobytes()
-    return json.dumps(
-        {
-            "spans": [list(s) for s in spans.spans],
-            "f16": base64.b64encode(raw).decode("ascii"),
-        }
-    )
+    return {
+        "spans": json.dumps([list(s) for s in spans.spans]),
+        "f16": base64.b64encode(raw).decode("ascii"),
+    }
 
 
-def _decode_spans(text: str) -> SpanVectors:
-    data = json.loads(text)
-    spans = tuple((int(a), int(b)) for a, b in data["spans"])
-    flat = np.frombuffer(base64.b64decode(data["f16"]), dtype=np.float16)
+def _decode_spans(meta: Metadata) -> SpanVectors:
+    spans = tuple((int(a), int(b)) for a, b in json.loads(str(meta["spans"])))
+    flat = np.frombuffer(base64.b64decode(str(meta["f16"])), dtype=np.float16)
     return SpanVectors(spans, flat.reshape(len(spans), -1).astype(np.float32) if spans else flat)

@@ -96,8 +96,7 @@ def test_orphaned_sentence_vectors_are_swept_with_their_chunks(fresh_pipeline: P
     store._spans.upsert(
         ids=[orphan],
         embeddings=[[0.0]],
-        documents=[_encode_spans(sentences[0])],
-        metadatas=[{"doc_id": "doc", "content_hash": "v2"}],
+        metadatas=[{"doc_id": "doc", "content_hash": "v2", **_encode_spans(sentences[0])}],
     )
     assert store.sweep_orphans() == 1
     assert list(store.span_vectors([active, orphan])) == [active]
