@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot import prompts
+from bot.settings import Settings
 from vectorstore.records import Hit
 
 log = logging.getLogger(__name__)
@@ -283,3 +284,19 @@ def build_generator(
             max_tokens=max_tokens,
         )
     raise ValueError(f"unknown generator {kind!r}: use extractive, {', '.join(BACKENDS)}")
+
+
+def generator_from_settings(settings: Settings, kind: str | None = None) -> ChatGenerator | None:
+    """The generator NHSBOT_LLM* describe (`kind` overrides NHSBOT_LLM); None for extractive."""
+    return build_generator(
+        settings.llm if kind is None else kind,
+        model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key.get_secret_value(),
+        timeout_s=settings.llm_timeout_s,
+        threads=settings.llm_threads,
+        context=settings.llm_context,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        data_dir=settings.data_dir,
+    )

@@ -77,14 +77,17 @@ def answer_from_text(
         verified.refused,
         reason,
     )
+    counts = (len(verified.kept), len(verified.claims))
     if reason:
-        return fallback(extractive, f"Showing quoted passages: {reason}.", elapsed_ms)
+        shown = fallback(extractive, f"Showing quoted passages: {reason}.", elapsed_ms)
+        return dataclasses.replace(shown, verified_sentences=counts)
     if verified.refused:  # the model agrees the sources don't cover it: keep our nearest passages
-        return _with_timing(dataclasses.replace(extractive, generator=name), elapsed_ms)
+        refusal = dataclasses.replace(extractive, generator=name, verified_sentences=counts)
+        return _with_timing(refusal, elapsed_ms)
     answer_text, citations = renumber(verified, hits)
     timings = {**extractive.timings_ms, "generate": elapsed_ms}
     # extractive.question is the user's own words (`question` may include the conversation)
-    return Answer(extractive.question, answer_text, False, tuple(citations), timings, name)
+    return Answer(extractive.question, answer_text, False, tuple(citations), timings, name, counts)
 
 
 def _run(

@@ -37,6 +37,7 @@ _MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}\])+)(?=\s*(\S?))")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]+", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:['’-][A-Za-z]+)*\b")
+_POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 _REFUSAL = re.compile(
     r"\b(sources?|passages?|context|documents?|texts?|information)\b[^.]{0,40}"
@@ -152,7 +153,8 @@ def names(text: str) -> set[str]:
     """Capitalised words that may be names. The first word is skipped unless it is an acronym
     (any sentence starts with a capital; an invented name there still has to pass similarity)."""
     found = [m for m in _NAME.finditer(text) if m[0] not in _NOT_NAMES]
-    return {m[0] for m in found if m.start() > 0 or _is_acronym(m[0])}
+    # "Project's" is the name "Project": a passage naming the project needn't use the possessive
+    return {_POSSESSIVE.sub("", m[0]) for m in found if m.start() > 0 or _is_acronym(m[0])}
 
 
 def acronyms(text: str) -> set[str]:

@@ -154,7 +154,7 @@ def test_openai_backend_against_llama_cpp_server(llama_server: str, verifier: Ve
         base_url=llama_server,
         api_key="sk-test",
         model="smollm2",
-        timeout_s=60,
+        timeout_s=600,
         max_tokens=48,
     )
     assert gen is not None
@@ -173,7 +173,7 @@ def test_prompt_injection_never_reaches_the_answer(
         smollm2
         if backend == "llamacpp"
         else build_generator(
-            "openai", base_url=llama_server, model="smollm2", timeout_s=60, max_tokens=48
+            "openai", base_url=llama_server, model="smollm2", timeout_s=600, max_tokens=48
         )
     )
     assert gen is not None

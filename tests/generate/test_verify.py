@@ -163,6 +163,7 @@ def test_names_skip_sentence_openers_but_not_acronyms() -> None:
     assert names("Hospitals can ask NHS England") == {"NHS", "England"}
     assert names("GPs hold the record") == {"GPs"}
     assert names("However, Palantir said") == {"Palantir"}
+    assert names("The Good Law Project's campaign") == {"Good", "Law", "Project"}
 
 
 @pytest.mark.parametrize(
