@@ -17,6 +17,7 @@ from bot.answer import Answer
 from bot.cooldown import Cooldown
 from bot.discord_commands import CONTEXT_MENU_NAME, SLASH_COMMANDS, check_message
 from bot.discord_format import MESSAGE_CHARS, answer_messages, truncate
+from bot.discord_stream import Create, DraftStream, replacing
 from bot.discord_text import RETENTION_DAYS, about_embed, updates_messages
 from bot.discord_threads import earlier_turn, strip_mentions
 from bot.discord_views import (
@@ -91,6 +92,7 @@ class NhsBot(commands.Bot):
             pipeline, settings.sources_file, settings.refresh_minutes * 60
         )
         self._refresh_task: asyncio.Task[None] | None = None
+        self.draft_interval_s = 1.0  # at most one draft edit a second (Discord rate-limits)
 
     async def setup_hook(self) -> None:
         for command in SLASH_COMMANDS:
@@ -123,6 +125,24 @@ class NhsBot(commands.Bot):
         """Run blocking pipeline work off the event loop, two at a time."""
         async with self._slots:
             return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def ask(
+        self, question: str, send: Send, *, history: list[tuple[str, str]] | None = None
+    ) -> tuple[Answer, Send]:
+        """The pipeline's answer, and the `send` for its first message. With an answer model,
+        verified drafts appear meanwhile in a message posted with `create`; the returned `send`
+        then replaces that draft, so the final answer and its sources take its place."""
+        kwargs: dict[str, Any] = {"history": history} if history else {}
+        if self.pipeline.generator is None:
+            return await self.in_thread(self.pipeline.ask, question, **kwargs), send
+        stream = DraftStream(_first_draft(send), interval_s=self.draft_interval_s)
+        try:
+            answer = await self.in_thread(
+                self.pipeline.ask, question, on_draft=stream.push, **kwargs
+            )
+        finally:
+            draft = await stream.close()
+        return answer, (send if draft is None else replacing(draft))
 
     # --- keeping the sources fresh -----------------------------------------------------------
     async def refresh_loop(self) -> None:
@@ -258,11 +278,20 @@ class NhsBot(commands.Bot):
             return
         history = [earlier] if earlier else []
         async with message.channel.typing():
-            answer = await self.in_thread(self.pipeline.ask, question, history=history)
+            answer, send = await self.ask(question, message.reply, history=history)
         in_channel = isinstance(message.channel, discord.TextChannel)
         await self.send_answer(
-            message.reply, answer, title=question, rest=message.channel.send, threadable=in_channel
+            send, answer, title=question, rest=message.channel.send, threadable=in_channel
         )
+
+
+def _first_draft(send: Send) -> Create:
+    """Posts a draft the way `send` posts the answer (a follow-up, or a reply)."""
+
+    async def create(content: str) -> Any:
+        return await send(content=content, allowed_mentions=discord.AllowedMentions.none())
+
+    return create
 
 
 def configure_endpoints(api_base: str = "", gateway_url: str = "") -> None:
