@@ -14,6 +14,7 @@ in their cleaned form (bot/prompts.py), so text we hid from the model can't supp
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections import OrderedDict
@@ -28,16 +29,24 @@ from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+REPEAT = "repeats an earlier sentence"
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _MARKER_LIST = re.compile(
     r"\[\s*(?:(?:passage|source)s?\s*)?(\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*)\s*\]", re.I
+)
+# "[1]: text" lines (a list of quotes), or markers opening the whole answer: they belong to it.
+_LEADING_MARKERS = re.compile(
+    r"^[ \t]*((?:\[\d{1,2}\][ \t]*)+)[:\-–][ \t]*(.+?)([.!?]?)[ \t]*$"
+    r"|\A\s*((?:\[\d{1,2}\]\s*)+)(.+?)([.!?](?=\s|$)|$)",
+    re.M,
 )
 _MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}\])+)(?=\s*(\S?))")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]+", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:['’-][A-Za-z]+)*\b")
 _POSSESSIVE = re.compile(r"['’]s$")
+_ANSWER_WORD = re.compile(r"^(yes|no)\b[,.;:]?\s*", re.I)
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 _REFUSAL = re.compile(
     r"\b(sources?|passages?|context|documents?|texts?|information)\b[^.]{0,40}"
@@ -99,7 +108,7 @@ class Verified:
 
     @property
     def claims(self) -> list[Checked]:
-        return [s for s in self.sentences if s.reason != "refusal"]
+        return [s for s in self.sentences if s.reason not in ("refusal", REPEAT)]
 
     @property
     def kept(self) -> list[Checked]:
@@ -125,6 +134,12 @@ def normalise_markers(text: str) -> str:
     or open the next (models do both, even in one answer), so both sentences get it; the
     support check then shows only the passage that really supports each sentence."""
     text = _MARKER_LIST.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m[1])), text)
+
+    def lead(m: re.Match[str]) -> str:
+        markers, body, stop = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
+        return f"{body} {''.join(markers.split())}{stop}"
+
+    text = _LEADING_MARKERS.sub(lead, text)
 
     def move(m: re.Match[str]) -> str:
         markers = "".join(m[2].split())
@@ -168,8 +183,8 @@ def acronyms(text: str) -> set[str]:
 
 def content_words(text: str) -> set[str]:
     """Stemmed words that carry meaning ("stops" and "stop" count as the same word)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2]
-    return set(_stemmer().stemWords(words))
+    words = [_POSSESSIVE.sub("", w) for w in _WORD.findall(text.lower())]
+    return set(_stemmer().stemWords([w for w in words if w not in _STOP and len(w) > 2]))
 
 
 @functools.cache
@@ -194,7 +209,7 @@ def _lexical_problem(sentence: str, evidence: str) -> str | None:
 
 def _negated(text: str) -> bool:
     """Whether a sentence says "not" (a leading "Yes,"/"No," answers the question: skipped)."""
-    return bool(_NEGATION.search(re.sub(r"^(yes|no)\b[,.;:]?", "", text, flags=re.I)))
+    return bool(_NEGATION.search(_ANSWER_WORD.sub("", text)))
 
 
 def _is_acronym(word: str) -> bool:
@@ -215,10 +230,11 @@ class Verifier:
         units = [_units(hit) for hit in passages]
         allowed = " ".join(prompts.clean_passage(hit) for hit in passages)
         raw = [s for s in _split(strip_urls(normalise_markers(text), allowed)) if s]
-        cited = _inherit(
-            [_cited(s, len(passages)) for s in raw], [bool(_MARKER.search(s)) for s in raw]
+        marked = [bool(_MARKER.search(s)) for s in raw]
+        cited = _inherit([_cited(s, len(passages)) for s in raw], marked)
+        checked = _without_repeats(
+            [self._check(*args) for args in zip(raw, cited, [units] * len(raw), marked)]
         )
-        checked = [self._check(s, c, units) for s, c in zip(raw, cited, strict=True)]
         kept = [c.text for c in checked if c.kept]
         refused = not kept and any(c.reason == "refusal" for c in checked)
         return Verified(" ".join(kept), tuple(checked), refused)
@@ -237,43 +253,67 @@ class Verifier:
             return "too little of the generated answer could be checked against the sources"
         return None
 
-    def _check(self, sentence: str, cited: tuple[int, ...], units: list[list[_Unit]]) -> Checked:
+    def _check(
+        self, sentence: str, cited: tuple[int, ...], units: list[list[_Unit]], marked: bool
+    ) -> Checked:
+        """Keep a sentence supported by the passage it cites, or else by another given passage
+        (small models often cite the neighbouring passage, or none): it is then shown with the
+        passage that supports it, if it is that close in meaning on its own (a paraphrase bar
+        tried against every passage finds false support). One whose every marker points at a
+        passage that was not given is dropped: the model made up a source."""
         bare = re.sub(r"\s+([.!?,;:])", r"\1", " ".join(_MARKER.sub("", sentence).split()))
-        body = _strip_end(bare)
-        marked = f"{body} {''.join(f'[{n}]' for n in cited)}{bare[len(body) :]}".strip()
+        bare = bare.lstrip(":;-–— ")  # left over from a "[2]: …" list
         if is_refusal(bare):
             return Checked(bare, (), False, "refusal")
-        if not cited:
-            return Checked(marked, (), False, "no citation to a given passage")
+        if marked and not cited:
+            return Checked(bare, (), False, "cites only passages that were not given")
+        if not content_words(_ANSWER_WORD.sub("", bare)):
+            return Checked(_with_markers(bare, cited), cited, False, "no statement to check")
+        first = self._support(bare, cited, units) if cited else None
+        if first is not None and first.kept:
+            return first
+        others = [self._support(bare, (n,), units, strict=True) for n in range(1, len(units) + 1)]
+        found = [c for c in others if c.kept and c.cited[0] not in cited]
+        if found:
+            return max(found, key=lambda c: c.similarity)
+        return first or Checked(bare, (), False, "not supported by any passage")
+
+    def _support(
+        self, bare: str, cited: tuple[int, ...], units: list[list[_Unit]], strict: bool = False
+    ) -> Checked:
+        """Whether the passages `cited` support the sentence `bare` (markers removed); `strict`
+        accepts closeness in meaning alone, not the lower paraphrase bar."""
+        body = _strip_end(bare)
+        marked = _with_markers(bare, cited)
         pool = [(n, u) for n in cited for u in units[n - 1]]
         if not pool:
             return Checked(marked, cited, False, "cited passage has no usable text")
         problem = _lexical_problem(bare, " ".join(u.text for _, u in pool))
         if problem:
             return Checked(marked, cited, False, problem)
-        vectors = self._vectors([bare] + [u.text for _, u in pool])
+        # "Yes, …"/"No, …" answers the question; the claim to check is what follows.
+        claim = _ANSWER_WORD.sub("", bare)
+        vectors = self._vectors([claim] + [u.text for _, u in pool])
         sims = vectors[1:] @ vectors[0]
         best = int(np.argmax(sims))
         n, unit = pool[best]
-        sim = float(sims[best])
-        words = content_words(bare)
+        sim = round(float(sims[best]), 4)
+        words = content_words(claim)
         overlap = len(words & content_words(unit.text)) / len(words) if words else 0.0
         if _negated(bare) != _negated(unit.text):
             # Embeddings barely see "not": "applies to direct care" ≈ "does not apply to it".
-            return Checked(
-                marked, cited, False, "negation differs from cited passage", round(sim, 4)
-            )
+            return Checked(marked, cited, False, "negation differs from cited passage", sim)
         t = self.thresholds
         ok = sim >= t.similarity or (
-            sim >= t.paraphrase_similarity and overlap >= t.paraphrase_overlap
+            not strict and sim >= t.paraphrase_similarity and overlap >= t.paraphrase_overlap
         )
         evidence = ((n, unit.start, unit.end),)
         if not ok:
             reason = f"not supported by cited passage (similarity {sim:.2f})"
-            return Checked(marked, cited, False, reason, round(sim, 4), evidence)
+            return Checked(marked, cited, False, reason, sim, evidence)
         # Shown with the one passage that supports it, whatever else the model cited.
         shown = f"{body} [{n}]{bare[len(body) :]}"
-        return Checked(shown, (n,), True, "supported", round(sim, 4), evidence)
+        return Checked(shown, (n,), True, "supported", sim, evidence)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
@@ -285,6 +325,31 @@ class Verifier:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return np.stack([self._cache[t] for t in texts])
+
+
+def _without_repeats(checked: list[Checked]) -> list[Checked]:
+    """A sentence the answer already has (small models repeat one per passage, citing each)
+    is shown once, and its other copies are not counted as claims."""
+
+    def key(c: Checked) -> str:
+        return " ".join(_MARKER.sub("", c.text).lower().split())
+
+    supported = {key(c) for c in checked if c.kept}
+    shown: set[str] = set()
+    out = []
+    for c in checked:
+        if key(c) in supported and (key(c) in shown or not c.kept):
+            c = dataclasses.replace(c, kept=False, reason=REPEAT)
+        elif c.kept:
+            shown.add(key(c))
+        out.append(c)
+    return out
+
+
+def _with_markers(bare: str, cited: tuple[int, ...]) -> str:
+    """The sentence with its markers before the final stop: "A [1][2]." """
+    body = _strip_end(bare)
+    return f"{body} {''.join(f'[{n}]' for n in cited)}{bare[len(body) :]}".strip()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def test_passages_are_numbered_fenced_and_followed_by_the_question() -> None:
     assert "\n[2] National data opt-out\nThe national data opt-out" in fenced
     assert text.count(f"</{tag}>") == 1
     assert "£330 million" in fenced and "untrusted" in text
-    assert text.rstrip().endswith("with [n] after each sentence:")
+    assert text.rstrip().endswith("the passage number after each sentence, like [1]:")
     assert "Question: Who won the contract?" in text.split(f"</{tag}>")[1]
 
 

@@ -44,6 +44,30 @@ PASSAGES = [FDP, OPT_OUT, POISONED]
         ),
         # only the passage that supports a sentence is shown, not every one it names
         ("The contract is worth £330 million [2][1].", "The contract is worth £330 million [1]."),
+        # the same sentence once, though the model wrote it for two passages
+        (
+            "[1]: Trusts can choose whether to use it.\n[2]: Trusts can choose whether to use it.",
+            "Trusts can choose whether to use it [1].",
+        ),
+        # right facts, wrong passage or none: shown with the passage that supports them
+        (
+            "Patients can opt out of research and planning use of their data [1].",
+            "Patients can opt out of research and planning use of their data [2].",
+        ),
+        (
+            "Patients can set or change their choice online at any time.",
+            "Patients can set or change their choice online at any time [2].",
+        ),
+        # a yes/no answer: the statement after "Yes,"/"No," is what is checked
+        (
+            "Yes, trusts can choose whether to use it [1].",
+            "Yes, trusts can choose whether to use it [1].",
+        ),
+        # possessives: "Palantir's" names Palantir
+        (
+            "Palantir's contract is worth £330 million [1].",
+            "Palantir's contract is worth £330 million [1].",
+        ),
     ],
 )
 def test_kept_sentences(verifier: Verifier, output: str, expected: str) -> None:
@@ -60,11 +84,14 @@ def test_kept_sentences(verifier: Verifier, output: str, expected: str) -> None:
             "name not in cited passage: Accenture",
         ),
         ("Palantir staff can read every GP record in Wales [1].", "name not in cited passage: GP"),
-        # right facts, wrong passage
-        ("Patients can opt out of research and planning use of their data [1].", "not supported"),
+        # a made-up source: every marker points at a passage that was not given
+        ("The opt-out covers planning [9].", "cites only passages that were not given"),
         ("The opt-out applies to direct care [2].", "negation differs"),
         ("Accenture won the contract [1].", "not supported"),
-        ("The opt-out covers planning.", "no citation"),
+        ("Every hospital sells patient records to advertisers.", "not supported by any passage"),
+        # uncited and only paraphrase-close to a passage: a passage found by us must be closer
+        ("The opt-out covers planning.", "not supported by any passage"),
+        ("No [1].", "no statement to check"),  # "No" alone says nothing a passage can support
         # the prompt's example sentence, parroted by a small model
         ("The library opens at 9am [1].", "number not in cited passage: 9"),
     ],
@@ -140,6 +167,8 @@ def test_fallback_decision(
         ("A. [1] B.", "A[1]. [1] B."),  # closes A or opens B: both get it, support decides
         ("A [2]. [3] B.", "A [2][3]. [3] B."),
         ("A. [1]", "A[1]."),
+        ("[1]: A.\n[3]: B", "A [1].\nB [3]"),  # a list of quotes, each opened by its marker
+        ("[2] A. B [1].", "A [2]. B [1]."),  # markers opening the whole answer
         ("A [1].", "A [1]."),
     ],
 )
