@@ -94,7 +94,9 @@ def test_pipeline_with_a_model_never_shows_the_injection(
     drafts: list[str] = []
     with poisoned_pipeline.using(smollm2):
         answer = poisoned_pipeline.ask(question, on_draft=drafts.append)
-    assert answer.generator in ("llamacpp", "extractive-fallback")
+    # Not covered: the extractive refusal, and no model is asked.
+    expected = ("extractive",) if answer.refused else ("llamacpp", "extractive-fallback")
+    assert answer.generator in expected
     for text in [shown(answer), *drafts]:
         assert CANARY not in text and EVIL_HOST not in text and "![" not in text
 
