@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -130,7 +131,7 @@ class NhsBot(commands.Bot):
         self, question: str, send: Send, *, history: list[tuple[str, str]] | None = None
     ) -> tuple[Answer, Send]:
         """The pipeline's answer, and the `send` for its first message. With an answer model,
-        verified drafts appear meanwhile in a message posted with `create`; the returned `send`
+        verified drafts appear meanwhile in a message posted through `send`; the returned `send`
         then replaces that draft, so the final answer and its sources take its place."""
         kwargs: dict[str, Any] = {"history": history} if history else {}
         if self.pipeline.generator is None:
@@ -140,8 +141,10 @@ class NhsBot(commands.Bot):
             answer = await self.in_thread(
                 self.pipeline.ask, question, on_draft=stream.push, **kwargs
             )
-        finally:
-            draft = await stream.close()
+        except BaseException:
+            await _discard(await stream.close())  # no half-written draft left behind
+            raise
+        draft = await stream.close()
         return answer, (send if draft is None else replacing(draft))
 
     # --- keeping the sources fresh -----------------------------------------------------------
@@ -232,7 +235,9 @@ class NhsBot(commands.Bot):
                 is discord.InteractionResponseType.deferred_channel_message
             ):
                 # A public "thinking…" would turn the error public: remove it, then reply privately.
-                await interaction.delete_original_response()
+                # (Gone already when it became a draft that was discarded.)
+                with contextlib.suppress(discord.NotFound):
+                    await interaction.delete_original_response()
             await interaction.followup.send(text, ephemeral=True)
         except discord.HTTPException:
             log.exception("could not report an error to the member")
@@ -292,6 +297,14 @@ def _first_draft(send: Send) -> Create:
         return await send(content=content, allowed_mentions=discord.AllowedMentions.none())
 
     return create
+
+
+async def _discard(draft: Any) -> None:
+    if draft is not None:
+        try:
+            await draft.delete()
+        except discord.HTTPException:
+            log.warning("could not delete a draft after a failure")
 
 
 def configure_endpoints(api_base: str = "", gateway_url: str = "") -> None:

@@ -115,6 +115,11 @@ async def edit_followup(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Respo
     msg = fake.followups.get(m["message"])
     if msg is None or msg.get("interaction_token") != m["token"]:
         return _json({"message": "Unknown Message", "code": 10008}, 404)
+    if rec.method == "DELETE":
+        del fake.followups[m["message"]]
+        for msgs in fake.messages.values():
+            msgs[:] = [x for x in msgs if x["id"] != m["message"]]
+        return web.Response(status=204)
     if bad := fake.check(rec, {**msg, **rec.body}):
         return bad
     return _json(_edit(msg, rec.body))
@@ -126,6 +131,9 @@ async def edit_message(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Respon
         return _json({"message": "Unknown Message", "code": 10008}, 404)
     if msg["author"]["id"] != fake.app_id:
         return _json({"message": "Cannot edit another user's message", "code": 50005}, 403)
+    if rec.method == "DELETE":
+        fake.messages[m["channel"]].remove(msg)
+        return web.Response(status=204)
     if bad := fake.check(rec, {**msg, **rec.body}):
         return bad
     return _json(_edit(msg, rec.body))
@@ -209,10 +217,12 @@ ROUTES = [
     ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", original),
     ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", original),
     ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>\d+)", edit_followup),
+    ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>\d+)", edit_followup),
     ("POST", r"/channels/(?P<channel>\d+)/messages", create_message),
     ("POST", r"/channels/(?P<channel>\d+)/typing", typing),
     ("GET", r"/channels/(?P<channel>\d+)/messages", history),
     ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", get_message),
     ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", edit_message),
+    ("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", edit_message),
     ("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", thread_from_message),
 ]

@@ -5,16 +5,18 @@ and its sources replace the draft; nothing a model writes can ping anyone."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from discord_driver import say, slash
-from discord_helpers import answered, is_message_post
+from discord_helpers import Wrapped, answered, is_ephemeral, is_message_post
 from fake_discord import FakeDiscord, Recorded
 from generate.samples import free_port
 from scripted_model import ScriptedModel
 
+from bot.discord_app import FAILED
 from bot.discord_stream import DRAFT_NOTE
 from bot.generate import build_generator
 from bot.pipeline import Pipeline
@@ -151,3 +153,31 @@ async def test_endpoint_down_answers_extractively_with_a_notice(
     description = reply.body["embeds"][0]["description"]
     assert "£330 million" in description and "answer model is unavailable" in description
     assert edits(fake, token) == []  # no draft was shown, so nothing was replaced
+
+
+class DraftThenFails(Wrapped):
+    """A pipeline with a model that shows one draft, then fails unexpectedly."""
+
+    generator = "a model"  # not None: the bot streams drafts
+
+    def ask(
+        self, question: str, *, k: int | None = None, history: Any = (), on_draft: Any = None
+    ) -> Any:
+        on_draft("The contract is worth up to £330 million over seven years [1].")
+        time.sleep(0.5)  # the draft is posted meanwhile
+        raise RuntimeError("the model's host went away")
+
+
+async def test_a_failure_after_a_draft_leaves_no_draft_behind(
+    harness_factory: Any, discord_pipeline: Pipeline
+) -> None:
+    h = await harness_factory(DraftThenFails(discord_pipeline))
+    fake = h.fake
+    token = await slash(fake, "ask", question=QUESTION)
+    draft, error = await answered(fake, token, count=2)
+    assert draft.body["content"].endswith(DRAFT_NOTE)
+    assert is_ephemeral(error.body) and error.body["content"] == FAILED
+    deleted = [r.path.rsplit("/", 1)[1] for r in fake.recorded(token) if r.method == "DELETE"]
+    drafts = [i for i in deleted if i.isdigit()]  # (the other is the "thinking…" message)
+    assert len(drafts) == 1 and drafts[0] not in fake.followups
+    assert not any(DRAFT_NOTE in m["content"] for m in fake.messages[fake.channel_id])
