@@ -171,35 +171,50 @@ def run_recipe(corpus: Path, items: Sequence[EvalItem], model: Path, embed: Call
     return {"langchain-recipe": metrics(rows)}
 
 
-def replay(
-    pipeline: Pipeline, items: Sequence[EvalItem], log: Path, verifier: Verifier
-) -> Iterator[tuple[EvalItem, Answer, list[Hit], str | None]]:
-    """Saved outputs decided again by `verifier` (the model is not run again)."""
+@dataclasses.dataclass
+class Saved:
+    """One saved model output, with what it needs to be decided again."""
+
+    item: EvalItem
+    extractive: Answer
+    hits: list[Hit]
+    raw: str | None  # None: the model was not asked (not covered) or failed
+
+
+def load_saved(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[Saved]:
     by_id = {i.id: i for i in items}
+    out = []
     for line in log.read_text().splitlines():
         rec = json.loads(line)
-        item = by_id.get(rec["id"])
-        if item is None:
+        if rec["id"] not in by_id:
             continue
+        item = by_id[rec["id"]]
         with pipeline.using(None):
             extractive = pipeline.ask(item.q)
-        if rec["raw"] is None:  # not asked (not covered) or the model failed
-            yield item, extractive, [], None
-            continue
         hits = [h for c in rec["chunks"] if (h := pipeline.passage(c)) is not None]
-        answer = answer_from_text(item.q, hits, extractive, rec["raw"], verifier, "llamacpp")
-        yield item, answer, hits, rec["raw"]
+        out.append(Saved(item, extractive, hits, rec["raw"]))
+    return out
+
+
+def decide(saved: Saved, verifier: Verifier) -> Answer:
+    """What the pipeline would show for this output under `verifier`."""
+    if saved.raw is None:
+        return saved.extractive
+    s = saved
+    return answer_from_text(s.item.q, s.hits, s.extractive, s.raw, verifier, "llamacpp")
 
 
 def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict]:
-    """The saved outputs under a grid of verifier thresholds."""
+    """The saved outputs under a grid of verifier thresholds (the model is not run again)."""
+    saved = load_saved(pipeline, items, log)
+    verifier = pipeline.verifier  # one embedding cache for the whole grid
     results = []
     for sim in (0.6, 0.65, 0.7, 0.75):
         for para in (0.35, 0.45, 0.55):
             for share in (0.34, 0.5):
                 t = Thresholds(similarity=sim, paraphrase_similarity=para, min_kept_share=share)
-                verifier = Verifier(pipeline.embedder.embed, t)
-                rows = [Row(i, a, 0.0) for i, a, _, _ in replay(pipeline, items, log, verifier)]
+                verifier.thresholds = t
+                rows = [Row(s.item, decide(s, verifier), 0.0) for s in saved]
                 results.append(dataclasses.asdict(t) | metrics(rows))
                 print(json.dumps(results[-1]), file=sys.stderr)
     return results
@@ -208,14 +223,16 @@ def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict
 def explain(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> None:
     """Each saved output, sentence by sentence: kept or dropped, and why."""
     verifier = pipeline.verifier
-    for item, answer, hits, raw in replay(pipeline, items, log, verifier):
-        print(f"== {item.id} answerable={item.answerable} shown={answer.generator} | {item.q}")
-        if raw is None:
+    for s in load_saved(pipeline, items, log):
+        answer = decide(s, verifier)
+        head = f"{s.item.id} answerable={s.item.answerable} shown={answer.generator}"
+        print(f"== {head} | {s.item.q}")
+        if s.raw is None:
             continue
-        print(f"   raw: {raw[:500]!r}")
-        for s in verifier.verify(raw, hits).sentences:
-            mark = "KEEP" if s.kept else "drop"
-            print(f"   {mark} {s.similarity:.2f} {s.reason}: {s.text[:140]!r}")
+        print(f"   raw: {s.raw[:500]!r}")
+        for c in verifier.verify(s.raw, s.hits).sentences:
+            mark = "KEEP" if c.kept else "drop"
+            print(f"   {mark} {c.similarity:.2f} {c.reason}: {c.text[:140]!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
