@@ -26,6 +26,9 @@ from vectorstore.records import Hit
 log = logging.getLogger(__name__)
 
 BACKENDS = ("llamacpp", "openai")
+MISSING_EXTRA = (
+    "NHSBOT_LLM=llamacpp needs the llm extra: make install-llm, or pip install -e '.[llm]'"
+)
 _HF_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+):(?P<file>[\w./-]+\.gguf)$")
 
 
@@ -184,10 +187,13 @@ def llamacpp_model(
     model_file: Path, *, threads: int, context: int, max_tokens: int, temperature: float
 ) -> Any:
     """ChatLlamaCpp with the settings that LangChain's defaults get wrong (see FACTS.md)."""
-    with warnings.catch_warnings():  # the package's sunset notice: ChatLlamaCpp still works
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from langchain_community.chat_models import ChatLlamaCpp
-
+    try:
+        with warnings.catch_warnings():  # the package's sunset notice: ChatLlamaCpp still works
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from langchain_community.chat_models import ChatLlamaCpp
+        import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it only when built)
+    except ImportError as exc:
+        raise GenerationError(f"{MISSING_EXTRA} ({exc.name} is not installed)") from exc
     return ChatLlamaCpp(
         model_path=str(model_file),
         n_ctx=context,  # default 512 cuts RAG prompts

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,13 @@ from generate.samples import (
 )
 
 from bot.answer import Answer
-from bot.generate import ChatGenerator, GenerationError, build_generator, resolve_model_file
+from bot.generate import (
+    ChatGenerator,
+    GenerationError,
+    build_generator,
+    llamacpp_model,
+    resolve_model_file,
+)
 from bot.generated import FALLBACK, answer_from_text, generated_answer
 from bot.prompts import clean_passage
 from bot.verify import Verifier
@@ -76,6 +83,12 @@ def test_model_spec_that_is_neither_file_nor_repo_is_a_clear_error() -> None:
     with pytest.raises(GenerationError, match="owner/repo:file.gguf"):
         resolve_model_file("no-such-model.gguf")
     assert resolve_model_file(str(smollm2_file())) == smollm2_file()
+
+
+def test_missing_llm_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if the extra were not installed
+    with pytest.raises(GenerationError, match=r"make install-llm.*llama_cpp is not installed"):
+        llamacpp_model(smollm2_file(), threads=2, context=512, max_tokens=8, temperature=0)
 
 
 def test_factory() -> None:
