@@ -18,7 +18,7 @@ from bot.answer import Answer
 from bot.cooldown import Cooldown
 from bot.discord_commands import CONTEXT_MENU_NAME, SLASH_COMMANDS, check_message
 from bot.discord_format import MESSAGE_CHARS, answer_messages, truncate
-from bot.discord_stream import Create, DraftStream, replacing
+from bot.discord_stream import with_drafts
 from bot.discord_text import RETENTION_DAYS, about_embed, updates_messages
 from bot.discord_threads import earlier_turn, strip_mentions
 from bot.discord_views import (
@@ -136,16 +136,11 @@ class NhsBot(commands.Bot):
         kwargs: dict[str, Any] = {"history": history} if history else {}
         if self.pipeline.generator is None:
             return await self.in_thread(self.pipeline.ask, question, **kwargs), send
-        stream = DraftStream(_first_draft(send), interval_s=self.draft_interval_s)
-        try:
-            answer = await self.in_thread(
-                self.pipeline.ask, question, on_draft=stream.push, **kwargs
-            )
-        except BaseException:
-            await _discard(await stream.close())  # no half-written draft left behind
-            raise
-        draft = await stream.close()
-        return answer, (send if draft is None else replacing(draft))
+
+        def run(on_draft: Callable[[str], None]) -> Awaitable[Answer]:
+            return self.in_thread(self.pipeline.ask, question, on_draft=on_draft, **kwargs)
+
+        return await with_drafts(run, send, self.draft_interval_s)
 
     # --- keeping the sources fresh -----------------------------------------------------------
     async def refresh_loop(self) -> None:
@@ -288,23 +283,6 @@ class NhsBot(commands.Bot):
         await self.send_answer(
             send, answer, title=question, rest=message.channel.send, threadable=in_channel
         )
-
-
-def _first_draft(send: Send) -> Create:
-    """Posts a draft the way `send` posts the answer (a follow-up, or a reply)."""
-
-    async def create(content: str) -> Any:
-        return await send(content=content, allowed_mentions=discord.AllowedMentions.none())
-
-    return create
-
-
-async def _discard(draft: Any) -> None:
-    if draft is not None:
-        try:
-            await draft.delete()
-        except discord.HTTPException:
-            log.warning("could not delete a draft after a failure")
 
 
 def configure_endpoints(api_base: str = "", gateway_url: str = "") -> None:

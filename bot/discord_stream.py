@@ -17,6 +17,7 @@ from typing import Any
 
 import discord
 
+from bot.answer import Answer
 from bot.discord_format import MESSAGE_CHARS, truncate
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 DRAFT_NOTE = "\n\n-# Writing… each sentence is checked against the sources before it appears."
 
 Create = Callable[[str], Awaitable[Any]]  # posts the first draft, returns the message
+Send = Callable[..., Awaitable[Any]]  # posts a message (a follow-up, a reply)
+Draft = Callable[[str], None]
 
 
 def draft_content(draft: str) -> str:
@@ -101,3 +104,30 @@ def replacing(message: Any) -> Callable[..., Awaitable[Any]]:
         return await message.edit(**kwargs)
 
     return send
+
+
+async def with_drafts(
+    run: Callable[[Draft], Awaitable[Answer]], send: Send, interval_s: float = 1.0
+) -> tuple[Answer, Send]:
+    """`run(on_draft)`'s answer, its drafts shown meanwhile in a message posted through `send`;
+    and the `send` for the answer's first message (it replaces the draft, if one was shown)."""
+
+    async def create(content: str) -> Any:
+        return await send(content=content, allowed_mentions=discord.AllowedMentions.none())
+
+    stream = DraftStream(create, interval_s=interval_s)
+    try:
+        answer = await run(stream.push)
+    except BaseException:
+        await _discard(await stream.close())  # no half-written draft left behind
+        raise
+    draft = await stream.close()
+    return answer, (send if draft is None else replacing(draft))
+
+
+async def _discard(draft: Any) -> None:
+    if draft is not None:
+        try:
+            await draft.delete()
+        except discord.HTTPException:
+            log.warning("could not delete a draft after a failure")

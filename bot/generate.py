@@ -9,6 +9,7 @@ fall back to the extractive answer instead of hanging an interaction.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import re
@@ -248,47 +249,33 @@ def build_generator(
     """The generator for `kind` ("extractive" gives None: no model). Models load on first use."""
     if kind in ("", "extractive"):
         return None
+    limits: dict[str, Any] = {
+        "timeout_s": timeout_s,
+        "context_tokens": context,
+        "max_tokens": max_tokens,
+    }
     if kind == "llamacpp":
         models_dir = data_dir / "models" if data_dir else None
 
         def make() -> Any:
             path = resolve_model_file(model, models_dir)
             log.info("loading local model %s", path.name)
-            return llamacpp_model(
-                path,
-                threads=threads,
-                context=context,
-                max_tokens=max_tokens,
-                temperature=temperature,
-            )
+            sampling = {"max_tokens": max_tokens, "temperature": temperature}
+            return llamacpp_model(path, threads=threads, context=context, **sampling)
 
-        return ChatGenerator(
-            "llamacpp",
-            make,
-            timeout_s=timeout_s,
-            context_tokens=context,
-            max_tokens=max_tokens,
-            serial=True,
-        )
+        # serial: two questions interleaved on 2 cores each take twice as long as one after another
+        return ChatGenerator("llamacpp", make, serial=True, **limits)
     if kind == "openai":
-
-        def make_openai() -> Any:
-            return openai_model(
-                base_url=base_url,
-                api_key=api_key,
-                model=model or "default",
-                timeout_s=timeout_s,
-                max_tokens=max_tokens,
-                temperature=temperature,
-            )
-
-        return ChatGenerator(
-            "openai",
-            make_openai,
+        make_openai = functools.partial(
+            openai_model,
+            base_url=base_url,
+            api_key=api_key,
+            model=model or "default",
             timeout_s=timeout_s,
-            context_tokens=context,
             max_tokens=max_tokens,
+            temperature=temperature,
         )
+        return ChatGenerator("openai", make_openai, **limits)
     raise ValueError(f"unknown generator {kind!r}: use extractive, {', '.join(BACKENDS)}")
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 
 from bot import prompts
 from bot.answer import Answer, Citation
 from bot.generate import GenerationError, GenerationTimeout, Generator
+from bot.markers import MARKER
 from bot.verify import Checked, Verified, Verifier
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
@@ -24,7 +24,6 @@ from vectorstore.records import Hit
 log = logging.getLogger(__name__)
 
 FALLBACK = "extractive-fallback"
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 
 Draft = Callable[[str], None]
 
@@ -120,7 +119,7 @@ def renumber(verified: Verified, hits: Sequence[Hit]) -> tuple[str, list[Citatio
         for n in sentence.cited:
             order.setdefault(n, len(order) + 1)
     text = " ".join(
-        _MARKER.sub(lambda m: f"[{order[int(m[1])]}]" if int(m[1]) in order else "", s.text)
+        MARKER.sub(lambda m: f"[{order[int(m[1])]}]" if int(m[1]) in order else "", s.text)
         for s in verified.kept
     )
     citations = [_citation(new, hits[old - 1], verified.kept, old) for old, new in order.items()]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from generate.samples import CANARY, EVIL_HOST, FDP, OPT_OUT, POISONED
 
-from bot.verify import Verifier, is_refusal, names, normalise_markers, numbers
+from bot.claims import is_refusal, names, numbers
+from bot.markers import normalise_markers
+from bot.verify import Verifier
 
 PASSAGES = [FDP, OPT_OUT, POISONED]
 
