@@ -219,7 +219,7 @@ def cmd_eval(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -
     if args.json:
         print(json.dumps(table[kinds[0]] if len(kinds) == 1 else table))
     else:
-        names = list(table[kinds[-1]])  # a generator adds rows that extractive doesn't have
+        names = list(dict.fromkeys(name for metrics in table.values() for name in metrics))
         print(f"{'':>22}  " + "  ".join(f"{k:>20}" for k in kinds))
         for name in names:
             cells = "  ".join(f"{str(table[k].get(name, '–')):>20}" for k in kinds)
