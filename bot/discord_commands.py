@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -57,10 +58,16 @@ async def ask(interaction: Interaction, question: str, private: bool = False) ->
     if not await _start_answer(interaction, question, ephemeral=private):
         return
     bot = _bot(interaction)
-    answer = await bot.in_thread(bot.pipeline.ask, question)
+    followup = functools.partial(interaction.followup.send, ephemeral=private)
+    answer, send = await bot.ask(question, followup)
     in_channel = isinstance(interaction.channel, discord.TextChannel)
     await bot.send_answer(
-        interaction.followup.send, answer, title=question, ephemeral=private, threadable=in_channel
+        send,
+        answer,
+        title=question,
+        ephemeral=private,
+        rest=interaction.followup.send,
+        threadable=in_channel,
     )
 
 
@@ -75,14 +82,14 @@ async def check_message(interaction: Interaction, message: discord.Message) -> N
     if not await _start_answer(interaction, text, ephemeral=False):
         return
     bot = _bot(interaction)
-    answer = await bot.in_thread(bot.pipeline.ask, text)
+    answer, send = await bot.ask(text, interaction.followup.send)
     verdict = (
         "The sources don't cover this."
         if answer.refused
         else "What the sources say about this (compare it with the message):"
     )
     await bot.send_answer(
-        interaction.followup.send, answer, title=f"Checking: {text}", preface=verdict
+        send, answer, title=f"Checking: {text}", preface=verdict, rest=interaction.followup.send
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -47,6 +49,7 @@ class EvalResult:
     item: EvalItem
     answer: Answer
     gold_rank: int | None  # 1-based rank of the first passage from a gold document
+    seconds: float = 0.0  # time to answer (retrieval, extractive answer and any generation)
 
     @property
     def answer_hit(self) -> bool:
@@ -60,6 +63,7 @@ class EvalResult:
 class Report:
     k: int
     results: list[EvalResult] = field(default_factory=list)
+    generator: str = "extractive"
 
     def metrics(self) -> dict[str, Any]:
         answerable = [r for r in self.results if r.item.answerable]
@@ -77,7 +81,36 @@ class Report:
             "refusal_accuracy": share(refusal_ok),
             "false_refusals": share([r.answer.refused for r in answerable]),
             "unanswerable_refused": share([r.answer.refused for r in unanswerable]),
+            "generator": self.generator,
+            **self.generation_metrics(),
+            "latency_p50_ms": percentile([r.seconds * 1000 for r in self.results], 50),
+            "latency_p95_ms": percentile([r.seconds * 1000 for r in self.results], 95),
         }
+
+    def generation_metrics(self) -> dict[str, Any]:
+        """For a generator: how often its answer was shown, and how much of it was verified."""
+        if self.generator == "extractive":
+            return {}
+        counts = [r.answer.verified_sentences for r in self.results]
+        kept = sum(c[0] for c in counts if c)
+        checked = sum(c[1] for c in counts if c)
+        shown = [r.answer.generator == self.generator for r in self.results]
+        fallbacks = [r.answer.generator == "extractive-fallback" for r in self.results]
+        return {
+            "generated_shown": round(sum(shown) / len(shown), 3) if shown else 0.0,
+            "fallbacks": round(sum(fallbacks) / len(fallbacks), 3) if fallbacks else 0.0,
+            # of every sentence the model wrote (refusals aside), the share that passed
+            "verified_share": round(kept / checked, 3) if checked else 0.0,
+        }
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile (0 for no values), rounded to 0.1."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(len(ordered) * pct / 100))
+    return round(ordered[rank - 1], 1)
 
 
 def gold_rank(hits: Iterable[Hit], gold_docs: tuple[str, ...]) -> int | None:
@@ -93,10 +126,13 @@ def evaluate(
     ask: Callable[[str], Answer],
     retrieve: Callable[[str, int], list[Hit]],
     k: int = 5,
+    generator: str = "extractive",
 ) -> Report:
-    report = Report(k)
+    report = Report(k, generator=generator)
     for item in items:
+        started = time.perf_counter()
         answer = ask(item.q)
+        seconds = time.perf_counter() - started
         rank = gold_rank(retrieve(item.q, k), item.gold_docs) if item.answerable else None
-        report.results.append(EvalResult(item, answer, rank))
+        report.results.append(EvalResult(item, answer, rank, seconds))
     return report

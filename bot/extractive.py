@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.answer import Citation
+from bot.prompts import looks_like_instruction, strip_markup
 from bot.sentences_scoring import Sentence
 from ingest.sentences import sentence_spans
 
@@ -59,6 +60,8 @@ def _with_context(chosen: list[Sentence], ranked: Sequence[Sentence]) -> list[Se
 
 
 def _add(out: list[Sentence], s: Sentence) -> None:
+    if looks_like_instruction(s.text):  # an injection attempt is never quoted, even as context
+        return
     if not any(o.hit is s.hit and o.start == s.start for o in out):
         out.append(s)
 
@@ -80,7 +83,8 @@ def compose(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
     parts, citations = [], []
     for n, group in enumerate(groups, start=1):
         hit = group[0].hit
-        quote = hit.text[group[0].start : group[-1].end]
+        # Link targets and images are never shown: a poisoned source could point anywhere.
+        quote = strip_markup(hit.text[group[0].start : group[-1].end])
         parts.append(f"{' '.join(' '.join(quote.split()).splitlines())} [{n}]")
         citations.append(citation(n, group[0], quote, max(g.score for g in group)))
     return " ".join(parts), citations
@@ -115,7 +119,7 @@ def nearest(ranked: Sequence[Sentence], limit: int = 3) -> list[Citation]:
         if s.hit.chunk_id in seen:
             continue
         seen.add(s.hit.chunk_id)
-        out.append(citation(len(out) + 1, s, s.text, s.score))
+        out.append(citation(len(out) + 1, s, strip_markup(s.text), s.score))
         if len(out) == limit:
             break
     return out

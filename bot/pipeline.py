@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
@@ -14,10 +15,13 @@ from bot.answer import Answer
 from bot.coverage import CALIBRATION_FILE, CoverageModel, coverage_features
 from bot.errors import check_question
 from bot.extractive import REFUSAL, compose, nearest, select
+from bot.generate import Generator, generator_from_settings
+from bot.generated import Draft, generated_answer
 from bot.question import question_kind
 from bot.sentence_vectors import SentenceVectors
 from bot.sentences_scoring import Sentence, SentenceScorer, Weights, load_selection
 from bot.settings import Settings
+from bot.verify import Verifier
 from ingest.fetch import SafeFetcher
 from ingest.sources_file import Sources
 from ingest.sync import Ingestor, SyncReport
@@ -68,6 +72,8 @@ class Pipeline:
         weights: Weights | None = None,
         fetcher: SafeFetcher | None = None,
         data_dir: Path | None = None,
+        generator: Generator | None = None,
+        verifier: Verifier | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -86,12 +92,23 @@ class Pipeline:
         self.ingestor = Ingestor(store, embedder)
         self.web = WebSync(self.ingestor, fetcher, data_dir) if fetcher and data_dir else None
         self._write_lock = threading.Lock()
+        self.generator = generator  # None: extractive answers only
+        self.verifier = verifier or Verifier(embedder.embed)
 
     # --- answering ---------------------------------------------------------------------------
     def ask(
-        self, question: str, *, k: int | None = None, history: Sequence[tuple[str, str]] = ()
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        history: Sequence[tuple[str, str]] = (),
+        on_draft: Draft | None = None,
     ) -> Answer:
-        """Answer one question; QuestionError when it is empty or too long."""
+        """Answer one question; QuestionError when it is empty or too long.
+
+        With a generator, the extractive answer is composed first: it is the fallback, and its
+        coverage decision says whether the model is asked at all. `on_draft` then receives the
+        verified part of the generated answer as it is written."""
         started = time.perf_counter()
         text = check_question(question, self.max_question_chars)
         query = self.contextual_query(text, history)
@@ -114,7 +131,40 @@ class Pipeline:
             "total": (done - started) * 1000,
         }
         log.debug("answered (covered=%s, p=%.2f)", covered, self.coverage.probability(features))
-        return Answer(text, answer_text, not covered, tuple(citations), timings)
+        answer = Answer(text, answer_text, not covered, tuple(citations), timings)
+        # Not covered: no model is asked. A small model given near-miss passages states their
+        # nearby facts (verified, yet not what was asked) instead of refusing.
+        if self.generator is None or not covered:
+            return answer
+        return self.generate(answer, hits, history, started, on_draft)
+
+    def generate(
+        self,
+        extractive: Answer,
+        hits: Sequence[Hit],
+        history: Sequence[tuple[str, str]],
+        started: float,
+        on_draft: Draft | None = None,
+    ) -> Answer:
+        """The generated answer, verified against `hits`, or `extractive` as the fallback."""
+        assert self.generator is not None
+        question = extractive.question
+        if history:  # the model reads a follow-up together with the question it follows
+            question = f"{question} (a follow-up to the earlier question: {history[-1][0]})"
+        answer = generated_answer(
+            question, hits, extractive, self.generator, self.verifier, on_draft=on_draft
+        )
+        total = (time.perf_counter() - started) * 1000
+        return dataclasses.replace(answer, timings_ms={**answer.timings_ms, "total": total})
+
+    @contextlib.contextmanager
+    def using(self, generator: Generator | None) -> Iterator[Pipeline]:
+        """This pipeline answering with `generator` for a while (`nhsbot eval --llm`)."""
+        saved, self.generator = self.generator, generator
+        try:
+            yield self
+        finally:
+            self.generator = saved
 
     def contextual_query(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """A follow-up ("and what about Wales?") is read together with the earlier question."""
@@ -238,6 +288,7 @@ def open_pipeline(settings: Settings, embedder: Embedder | None = None) -> Itera
             max_question_chars=settings.max_question_chars,
             fetcher=fetcher,
             data_dir=settings.data_dir,
+            generator=generator_from_settings(settings),
         )
     finally:
         fetcher.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.prompts import looks_like_instruction
 from bot.question import QuestionKind
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
@@ -92,7 +93,9 @@ class SentenceScorer:
         for rank, hit in enumerate(hits):
             for start, end in sentence_spans(hit.text):
                 text = hit.text[start:end]
-                if len(text) >= MIN_SENTENCE_CHARS and not text.startswith("#"):
+                usable = len(text) >= MIN_SENTENCE_CHARS and not text.startswith("#")
+                # A sentence that speaks to an AI model is an injection attempt: never quoted.
+                if usable and not looks_like_instruction(text):
                     out.append(Sentence(rank, hit, start, end))
         return out
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     top_k: int = 5
     max_question_chars: int = 1000
+
+    # Answer generation: "extractive" needs no model (see .env.example for the others)
+    llm: Literal["extractive", "llamacpp", "openai"] = "extractive"
+    llm_model: str = ""  # llamacpp: a .gguf path or "owner/repo:file.gguf"; openai: a model name
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout_s: float = 60.0
+    llm_threads: int = 2  # llama-cpp's own default here is 1
+    llm_context: int = 4096
+    llm_max_tokens: int = 256
+    llm_temperature: float = 0.0
 
     # Discord
     discord_token: SecretStr = Field(
@@ -55,6 +66,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def chroma_dir(self) -> Path:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from generate.samples import smollm2_file
 
 CITATION_KEYS = {
     "n",
@@ -66,6 +67,7 @@ def test_ask_json_contract(cli_env: dict[str, str]) -> None:
         assert CITATION_KEYS <= set(c)
         assert c["quote"] and c["chunk_id"] and isinstance(c["score"], float)
     assert out["citations"][0]["source"].endswith("fdp-contract.md")
+    assert out["generator"] == "extractive" and "verified_sentences" not in out
 
 
 def test_ask_batch_from_stdin(cli_env: dict[str, str]) -> None:
@@ -122,6 +124,44 @@ def test_eval_prints_metrics(cli_env: dict[str, str], tmp_path: Path) -> None:
     metrics = json.loads(done.stdout)
     assert metrics["hit@5"] == 1.0 and metrics["mrr"] == 1.0 and metrics["answer_hit"] == 1.0
     assert {"refusal_accuracy", "false_refusals"} <= set(metrics)
+    assert metrics["generator"] == "extractive" and 0 < metrics["latency_p50_ms"]
+    assert metrics["latency_p50_ms"] <= metrics["latency_p95_ms"]
+
+    # Side by side with the local model (SmolLM2: plumbing only, its answers are poor).
+    env = {**cli_env, "NHSBOT_LLM_MODEL": str(smollm2_file()), "NHSBOT_LLM_MAX_TOKENS": "48"}
+    env["NHSBOT_LLM_TIMEOUT_S"] = "600"  # the model must finish, even on a loaded machine
+    done = nhsbot(["eval", str(path), "--json", "--llm", "extractive,llamacpp"], env)
+    assert done.returncode == 0, done.stderr
+    table = json.loads(done.stdout)
+    assert set(table) == {"extractive", "llamacpp"}
+    assert table["extractive"]["answer_hit"] == metrics["answer_hit"]
+    generated = table["llamacpp"]
+    assert {"verified_share", "fallbacks", "generated_shown", "latency_p95_ms"} <= set(generated)
+    assert 0.0 <= generated["verified_share"] <= 1.0
+    assert generated["generated_shown"] + generated["fallbacks"] > 0  # the model was asked
+    assert generated["refusal_accuracy"] == table["extractive"]["refusal_accuracy"]
+    text = nhsbot(["eval", str(path), "--llm", "extractive,llamacpp"], env).stdout
+    assert "verified_share" in text and "extractive" in text.splitlines()[0]
+
+
+def test_ask_json_with_a_local_model(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "NHSBOT_LLM": "llamacpp", "NHSBOT_LLM_MODEL": str(smollm2_file())}
+    env |= {"NHSBOT_LLM_MAX_TOKENS": "48", "NHSBOT_LLM_TIMEOUT_S": "600"}
+    done = nhsbot(["ask", "--json", "who got the FDP contract?"], env)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["generator"] in ("llamacpp", "extractive-fallback")
+    kept, checked = out["verified_sentences"]["kept"], out["verified_sentences"]["checked"]
+    assert 0 <= kept <= checked and "generate" in out["timings_ms"]
+    for c in out["citations"]:
+        assert CITATION_KEYS <= set(c)
+
+
+def test_unknown_generator_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    done = nhsbot(["ask", "who got the FDP contract?"], {**cli_env, "NHSBOT_LLM": "gpt"})
+    assert done.returncode == 2 and "invalid setting" in done.stderr and "llm" in done.stderr
+    done = nhsbot(["eval", "q.jsonl", "--llm", "gpt"], cli_env)
+    assert done.returncode == 2 and "unknown generator" in done.stderr
 
 
 def test_chat_follow_up(cli_env: dict[str, str]) -> None:

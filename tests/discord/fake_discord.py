@@ -78,6 +78,7 @@ class FakeDiscord:
         }
         self.interactions: dict[str, dict[str, Any]] = {}
         self.originals: dict[str, dict[str, Any]] = {}  # interaction token → its first message
+        self.followups: dict[str, dict[str, Any]] = {}  # message id → follow-up (ephemeral too)
         self.identified = asyncio.Event()
         self.identify: dict[str, Any] = {}
         self._ws: web.WebSocketResponse | None = None

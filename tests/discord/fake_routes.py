@@ -96,9 +96,47 @@ async def followup(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
     msg = _bot_message(fake, inter["channel_id"], rec.body)
     msg["webhook_id"] = fake.app_id
     msg["interaction_token"] = m["token"]
+    fake.followups[msg["id"]] = msg
     if not int(rec.body.get("flags") or 0) & EPHEMERAL:
         fake.messages[inter["channel_id"]].append(msg)
     return _json(msg)
+
+
+def _edit(msg: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A message changed in place by a PATCH: only the fields it sends (null clears content)."""
+    for key in ("content", "embeds", "components"):
+        if key in body:
+            msg[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+    msg["edited_timestamp"] = p.now_iso()
+    return msg
+
+
+async def edit_followup(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
+    msg = fake.followups.get(m["message"])
+    if msg is None or msg.get("interaction_token") != m["token"]:
+        return _json({"message": "Unknown Message", "code": 10008}, 404)
+    if rec.method == "DELETE":
+        del fake.followups[m["message"]]
+        for msgs in fake.messages.values():
+            msgs[:] = [x for x in msgs if x["id"] != m["message"]]
+        return web.Response(status=204)
+    if bad := fake.check(rec, {**msg, **rec.body}):
+        return bad
+    return _json(_edit(msg, rec.body))
+
+
+async def edit_message(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
+    msg = fake.find_message(m["channel"], m["message"])
+    if msg is None:
+        return _json({"message": "Unknown Message", "code": 10008}, 404)
+    if msg["author"]["id"] != fake.app_id:
+        return _json({"message": "Cannot edit another user's message", "code": 50005}, 403)
+    if rec.method == "DELETE":
+        fake.messages[m["channel"]].remove(msg)
+        return web.Response(status=204)
+    if bad := fake.check(rec, {**msg, **rec.body}):
+        return bad
+    return _json(_edit(msg, rec.body))
 
 
 async def original(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
@@ -178,9 +216,13 @@ ROUTES = [
     ("GET", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", original),
     ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", original),
     ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", original),
+    ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>\d+)", edit_followup),
+    ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>\d+)", edit_followup),
     ("POST", r"/channels/(?P<channel>\d+)/messages", create_message),
     ("POST", r"/channels/(?P<channel>\d+)/typing", typing),
     ("GET", r"/channels/(?P<channel>\d+)/messages", history),
     ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", get_message),
+    ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", edit_message),
+    ("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", edit_message),
     ("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", thread_from_message),
 ]

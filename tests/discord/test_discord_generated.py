@@ -1,0 +1,183 @@
+"""Generated answers in Discord, end to end: the real bot, pipeline, ChatOpenAI client, prompt and
+verifier, with a scripted OpenAI-compatible model on 127.0.0.1 (so we know what it writes).
+Drafts stream into the follow-up (edits at most about once a second), then the verified answer
+and its sources replace the draft; nothing a model writes can ping anyone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from discord_driver import say, slash
+from discord_helpers import Wrapped, answered, is_ephemeral, is_message_post
+from fake_discord import FakeDiscord, Recorded
+from generate.samples import free_port
+from scripted_model import ScriptedModel
+
+from bot.discord_app import FAILED
+from bot.discord_stream import DRAFT_NOTE
+from bot.generate import build_generator
+from bot.pipeline import Pipeline
+
+pytestmark = pytest.mark.anyio
+QUESTION = "How much is the Federated Data Platform contract worth?"
+SENTENCES = [
+    "NHS England awarded the Federated Data Platform contract in November 2023 "
+    "{cite:awarded the Federated}. ",
+    "The contract went to a consortium led by Palantir {cite:consortium led by Palantir}. ",
+    "It is worth up to £330 million over seven years {cite:£330 million}. ",
+    "Each trust or integrated care board remains the data controller for its own instance "
+    "{cite:data controller}. ",
+    "The contract runs for seven years {cite:£330 million}.",
+]
+
+
+def script(sentences: list[str], seconds_each: float) -> list[tuple[str, float]]:
+    """Each sentence as three pieces (tokens, roughly), spread over `seconds_each`."""
+    out = []
+    for sentence in sentences:
+        words = sentence.split(" ")
+        third = max(1, len(words) // 3)
+        parts = [" ".join(words[:third]), " ".join(words[third : 2 * third])]
+        parts.append(" ".join(words[2 * third :]))
+        out += [(f"{part} " if i < 2 else part, seconds_each / 3) for i, part in enumerate(parts)]
+    return out
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedModel]:
+    model = ScriptedModel()
+    model.start()
+    yield model
+    model.close()
+
+
+@pytest.fixture
+def generating(discord_pipeline: Pipeline, scripted: ScriptedModel) -> Iterator[Pipeline]:
+    """The shared pipeline answering through the scripted model for one test."""
+    gen = build_generator("openai", base_url=scripted.base_url, model="scripted", timeout_s=20)
+    with discord_pipeline.using(gen) as pipe:
+        yield pipe
+
+
+def answered_posts(fake: FakeDiscord, token: str) -> list[Recorded]:
+    return [r for r in fake.recorded(token) if r.method == "POST" and "/webhooks/" in r.path]
+
+
+def edits(fake: FakeDiscord, token: str) -> list[Recorded]:
+    return [r for r in fake.recorded(token) if r.method == "PATCH" and "/messages/" in r.path]
+
+
+async def test_drafts_stream_into_the_follow_up_then_the_verified_answer_replaces_them(
+    harness_factory: Any, generating: Pipeline, scripted: ScriptedModel
+) -> None:
+    scripted.script = script(SENTENCES, 0.5)
+    h = await harness_factory(generating)
+    fake = h.fake
+    token = await slash(fake, "ask", question=QUESTION)
+    (draft,) = await answered(fake, token)  # the first draft is the follow-up itself
+    assert draft.body["content"].endswith(DRAFT_NOTE) and not draft.body.get("embeds")
+    assert "£330 million" not in draft.body["content"]  # only finished, verified sentences
+    final = (await fake.wait_for(lambda r: r in edits(fake, token) and r.body.get("embeds")))[0]
+
+    shown = [draft, *[r for r in edits(fake, token) if r.at < final.at]]
+    assert len(shown) >= 2, "the draft was edited as the answer grew"
+    gaps = [b.at - a.at for a, b in zip(shown, shown[1:])]
+    assert min(gaps) >= 0.9, f"draft edits came faster than one a second: {gaps}"
+    assert all(r.body["content"].endswith(DRAFT_NOTE) for r in shown)
+
+    # The final answer replaces the draft: same message, no draft text, sources and buttons.
+    message_id = final.path.rsplit("/", 1)[1]
+    assert message_id == fake.followups[message_id]["id"]
+    stored = fake.followups[message_id]
+    assert stored["content"] == "" and stored["components"]
+    embed = stored["embeds"][0]
+    assert "£330 million" in embed["description"] and "[1]" in embed["description"]
+    assert all(f["name"].startswith("[") for f in embed["fields"])
+    assert "Showing quoted passages" not in embed["description"]  # generated, not a fallback
+    assert len(answered_posts(fake, token)) == 1  # one message: the draft became the answer
+    assert len(scripted.prompts) == 1
+
+
+async def test_a_mention_streams_into_its_reply(
+    harness_factory: Any, generating: Pipeline, scripted: ScriptedModel
+) -> None:
+    scripted.script = script(SENTENCES[:3], 0.5)
+    h = await harness_factory(generating)
+    fake = h.fake
+    await say(fake, QUESTION, mention_bot=True)
+    final = await fake.wait_for(
+        lambda r: r.method == "PATCH" and "/channels/" in r.path and bool(r.body.get("embeds"))
+    )
+    (reply,) = [m for m in fake.messages[fake.channel_id] if m["author"]["id"] == fake.app_id]
+    assert final[0].path.endswith(f"/messages/{reply['id']}")
+    assert reply["content"] == "" and "£330 million" in reply["embeds"][0]["description"]
+
+
+async def test_model_output_with_everyone_never_pings(
+    harness_factory: Any, generating: Pipeline, scripted: ScriptedModel
+) -> None:
+    scripted.script = script(
+        [
+            "The forum notice said: @everyone the ballot on sharing GP records closes on "
+            "14 March 2025 {cite:forum notice}. ",
+            "<@&123456789012345678> stewards will count the votes {cite:stewards}. ",
+            "The ballot is on sharing GP records {cite:forum notice}.",
+        ],
+        0.4,
+    )
+    h = await harness_factory(generating)
+    fake = h.fake
+    token = await slash(fake, "ask", question="who will count the votes in the forum ballot?")
+    await answered(fake, token)
+    await fake.wait_for(lambda r: r in edits(fake, token) and bool(r.body.get("embeds")))
+    posts = [r for r in fake.recorded(token) if is_message_post(r)]
+    assert any("@everyone" in (r.body.get("content") or "") for r in posts)  # a draft had it
+    assert any("@everyone" in str(r.body.get("embeds")) for r in posts)  # so did the answer
+    for post in posts:
+        assert post.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_endpoint_down_answers_extractively_with_a_notice(
+    harness_factory: Any, discord_pipeline: Pipeline
+) -> None:
+    down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    gen = build_generator("openai", base_url=down, model="m", timeout_s=5)
+    with discord_pipeline.using(gen) as pipe:
+        h = await harness_factory(pipe)
+        fake = h.fake
+        token = await slash(fake, "ask", question=QUESTION)
+        (reply,) = await answered(fake, token)
+    description = reply.body["embeds"][0]["description"]
+    assert "£330 million" in description and "answer model is unavailable" in description
+    assert edits(fake, token) == []  # no draft was shown, so nothing was replaced
+
+
+class DraftThenFails(Wrapped):
+    """A pipeline with a model that shows one draft, then fails unexpectedly."""
+
+    generator = "a model"  # not None: the bot streams drafts
+
+    def ask(
+        self, question: str, *, k: int | None = None, history: Any = (), on_draft: Any = None
+    ) -> Any:
+        on_draft("The contract is worth up to £330 million over seven years [1].")
+        time.sleep(0.5)  # the draft is posted meanwhile
+        raise RuntimeError("the model's host went away")
+
+
+async def test_a_failure_after_a_draft_leaves_no_draft_behind(
+    harness_factory: Any, discord_pipeline: Pipeline
+) -> None:
+    h = await harness_factory(DraftThenFails(discord_pipeline))
+    fake = h.fake
+    token = await slash(fake, "ask", question=QUESTION)
+    draft, error = await answered(fake, token, count=2)
+    assert draft.body["content"].endswith(DRAFT_NOTE)
+    assert is_ephemeral(error.body) and error.body["content"] == FAILED
+    deleted = [r.path.rsplit("/", 1)[1] for r in fake.recorded(token) if r.method == "DELETE"]
+    drafts = [i for i in deleted if i.isdigit()]  # (the other is the "thinking…" message)
+    assert len(drafts) == 1 and drafts[0] not in fake.followups
+    assert not any(DRAFT_NOTE in m["content"] for m in fake.messages[fake.channel_id])
