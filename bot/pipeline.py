@@ -17,7 +17,7 @@ from bot.errors import check_question
 from bot.extractive import REFUSAL, compose, nearest, select
 from bot.generate import Generator, generator_from_settings
 from bot.generated import Draft, generated_answer
-from bot.question import question_kind
+from bot.question import is_follow_up, question_kind
 from bot.sentence_vectors import SentenceVectors
 from bot.sentences_scoring import Sentence, SentenceScorer, Weights, load_selection
 from bot.settings import Settings
@@ -167,8 +167,9 @@ class Pipeline:
             self.generator = saved
 
     def contextual_query(self, question: str, history: Sequence[tuple[str, str]]) -> str:
-        """A follow-up ("and what about Wales?") is read together with the earlier question."""
-        if not history:
+        """A follow-up ("and what about Wales?") is read together with the earlier question; a
+        new question ("what is a Caldicott Guardian?") on its own."""
+        if not history or not is_follow_up(question):
             return question
         earlier = history[-1][0]
         return f"{earlier} {question}"

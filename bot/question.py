@@ -78,3 +78,27 @@ def question_kind(question: str) -> QuestionKind:
     if _YES_NO.search(question):
         return QuestionKind("yesno")
     return QuestionKind("other")
+
+
+# A follow-up leans on the turn before it: it opens with a connective ("and what about
+# Wales?"), points back with a pronoun ("can they sell it?"), or is too short to stand alone
+# ("why?"). Anything else is a new question, read on its own: mixing an unrelated question
+# with the last one would answer it with the last one's sources.
+_CONNECTIVE = re.compile(
+    r"^\W*(and|but|so|also|or|then|plus|what about|how about|what if|same for|ok|okay)\b", re.I
+)
+_BACK_REFERENCE = re.compile(
+    r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|him|her|his|such)\b",
+    re.I,
+)
+SHORT_QUESTION_WORDS = 3
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question needs the earlier turn to make sense."""
+    words = re.findall(r"\w+", question)
+    return (
+        len(words) <= SHORT_QUESTION_WORDS
+        or bool(_CONNECTIVE.search(question))
+        or bool(_BACK_REFERENCE.search(question))
+    )

@@ -4,6 +4,7 @@ import pytest
 
 from bot.errors import QuestionError
 from bot.pipeline import Pipeline
+from bot.question import is_follow_up
 
 
 def _assert_citations_are_stored(pipeline: Pipeline, answer) -> None:  # noqa: ANN001
@@ -80,6 +81,34 @@ def test_follow_up_uses_the_earlier_turn(pipeline: Pipeline) -> None:
     )
     assert not follow.refused
     assert any(c.source.endswith("wales.txt") for c in follow.citations)
+
+
+def test_a_new_question_after_an_answer_is_read_on_its_own(pipeline: Pipeline) -> None:
+    """Read together with the last turn, an off-topic question would borrow its sources."""
+    first = pipeline.ask("how do I set the national data opt-out?")
+    assert not first.refused
+    alone = pipeline.ask("what is the capital city of peru?")
+    after = pipeline.ask(
+        "what is the capital city of peru?", history=[(first.question, first.answer)]
+    )
+    assert alone.refused and after.refused
+    assert after.citations == alone.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("and what about Wales?", True),
+        ("can they sell it to insurers?", True),
+        ("why?", True),
+        ("What about children", True),
+        ("what is the capital city of peru?", False),
+        ("how do I set the national data opt-out?", False),
+        ("who appoints the National Data Guardian?", False),
+    ],
+)
+def test_is_follow_up(question: str, follow_up: bool) -> None:
+    assert is_follow_up(question) is follow_up
 
 
 def test_documents_and_stats(pipeline: Pipeline) -> None:
