@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from vectorstore.records import Hit
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -20,6 +22,22 @@ class Citation:
     chunk_id: str
     score: float
     passage: str = ""  # the whole stored chunk the quote comes from ("Show passages", /source)
+
+    @classmethod
+    def from_hit(cls, n: int, hit: Hit, quote: str, score: float) -> Citation:
+        """Citation `n` quoting `quote` from a stored passage: its details come from the store."""
+        return cls(
+            n=n,
+            title=hit.meta("title"),
+            publisher=hit.meta("publisher"),
+            published=hit.meta("published"),
+            source=hit.meta("source"),
+            url=hit.meta("url"),
+            quote=quote,
+            chunk_id=hit.chunk_id,
+            score=round(float(score), 4),
+            passage=hit.text,
+        )
 
 
 @dataclass(frozen=True)

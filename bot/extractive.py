@@ -96,19 +96,7 @@ def _adjacent(a: Sentence, b: Sentence) -> bool:
 
 
 def citation(n: int, s: Sentence, quote: str, score: float) -> Citation:
-    hit = s.hit
-    return Citation(
-        n=n,
-        title=hit.meta("title"),
-        publisher=hit.meta("publisher"),
-        published=hit.meta("published"),
-        source=hit.meta("source"),
-        url=hit.meta("url"),
-        quote=quote,
-        chunk_id=hit.chunk_id,
-        score=round(float(score), 4),
-        passage=hit.text,
-    )
+    return Citation.from_hit(n, s.hit, quote, score)
 
 
 def nearest(ranked: Sequence[Sentence], limit: int = 3) -> list[Citation]:

@@ -143,18 +143,7 @@ def _citation(n: int, hit: Hit, kept: list[Checked], passage: int) -> Citation:
         # Never quote a link or image target; use the cleaned sentences instead of the slice.
         quote = " ".join(e.text for e in prompts.evidence(hit) if a <= e.start and e.end <= b)
         quote = quote or prompts.clean_passage(hit)[:300]
-    return Citation(
-        n=n,
-        title=hit.meta("title"),
-        publisher=hit.meta("publisher"),
-        published=hit.meta("published"),
-        source=hit.meta("source"),
-        url=hit.meta("url"),
-        quote=quote,
-        chunk_id=hit.chunk_id,
-        score=round(score, 4),
-        passage=hit.text,
-    )
+    return Citation.from_hit(n, hit, quote, score)
 
 
 def fallback(extractive: Answer, notice: str, elapsed_ms: float | None = None) -> Answer:
