@@ -12,13 +12,12 @@ Metadata = dict[str, str | int | float | bool]
 
 @dataclass(frozen=True)
 class ChunkRecord:
-    """One stored passage. `embed_text` is what gets embedded (text plus its context)."""
+    """One stored passage: its text and metadata (title, heading, publisher, dates, link)."""
 
     chunk_id: str
     doc_id: str
     text: str
     metadata: Metadata
-    embed_text: str = ""
 
 
 @dataclass(frozen=True)
