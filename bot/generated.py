@@ -68,7 +68,12 @@ def answer_from_text(
 ) -> Answer:
     """Verify a model's `text` and decide what to show: it, a refusal, or the fallback."""
     verified = verifier.verify(text, hits)
-    reason = verifier.fallback_reason(verified, retrieval_strong=not extractive.refused)
+    reason = verifier.fallback_reason(
+        verified,
+        retrieval_strong=not extractive.refused,
+        question=question,
+        quotes=[c.quote for c in extractive.citations],
+    )
     log.debug(
         "generated answer: %d/%d claims verified, refused=%s, fallback=%s",
         len(verified.kept),

@@ -9,9 +9,10 @@ Small models invent facts and cite the wrong passage. A sentence is kept only wh
      also appear there (a faithful paraphrase) — thresholds swept by bench/llm_bench.py — and
      says "not" where the passage does.
 A sentence the model cited wrongly, or not at all, is shown citing the given passage that
-supports it, when one does on meaning alone. Links, images and URLs that the passages don't
-contain are removed first. Passages are checked in their cleaned form (bot/prompts.py), so text
-we hid from the model can't support a claim.
+supports it, when one does on meaning alone. A passage's title copied as a sentence (or glued
+to the front of one), and a sentence that loops on itself, are not claims and are dropped.
+Links, images and URLs that the passages don't contain are removed first. Passages are checked
+in their cleaned form (bot/prompts.py), so text we hid from the model can't support a claim.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from vectorstore.records import Hit
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 REPEAT = "repeats an earlier sentence"
+TITLE = "copies a passage title"
+LOOP = "repeats itself"
+NOT_CLAIMS = ("refusal", REPEAT, TITLE, LOOP)  # dropped, and not counted as claims
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Verified:
 
     @property
     def claims(self) -> list[Checked]:
-        return [s for s in self.sentences if s.reason not in ("refusal", REPEAT)]
+        return [s for s in self.sentences if s.reason not in NOT_CLAIMS]
 
     @property
     def kept(self) -> list[Checked]:
@@ -74,6 +78,9 @@ class Thresholds:
     paraphrase_similarity: float = 0.45  # kept when content words also overlap this much:
     paraphrase_overlap: float = 0.6
     min_kept_share: float = 0.5  # below this the whole answer falls back to extractive
+    # Falls back when the answer's most on-point sentence is this much further from the
+    # question (cosine) than the extractive answer's: verified, but not what was asked.
+    max_relevance_gap: float | None = 0.3
 
 
 class Verifier:
@@ -92,15 +99,23 @@ class Verifier:
         raw = [s for s in _split(strip_urls(markers.normalise_markers(text), allowed)) if s]
         marked = [bool(markers.MARKER.search(s)) for s in raw]
         cites = markers.inherit([markers.cited(s, len(passages)) for s in raw], marked)
-        checked = _without_repeats(
-            [self._check(*args) for args in zip(raw, cites, [units] * len(raw), marked)]
-        )
+        checked = [self._check(*args) for args in zip(raw, cites, [units] * len(raw), marked)]
+        titles = [_key(hit.meta("title")) for hit in passages if hit.meta("title")]
+        checked = _without_repeats([_not_a_claim(c, titles) for c in checked])
         kept = [c.text for c in checked if c.kept]
         refused = not kept and any(c.reason == "refusal" for c in checked)
         return Verified(" ".join(kept), tuple(checked), refused)
 
-    def fallback_reason(self, verified: Verified, *, retrieval_strong: bool) -> str | None:
-        """Why the extractive answer should be shown instead, or None to show this one."""
+    def fallback_reason(
+        self,
+        verified: Verified,
+        *,
+        retrieval_strong: bool,
+        question: str = "",
+        quotes: Sequence[str] = (),
+    ) -> str | None:
+        """Why the extractive answer should be shown instead, or None to show this one.
+        `quotes` are the extractive answer's sentences, for `question`."""
         if verified.refused:
             return (
                 "the model declined although the sources look relevant"
@@ -111,7 +126,21 @@ class Verifier:
             return "none of the generated answer could be checked against the sources"
         if verified.kept_share < self.thresholds.min_kept_share:
             return "too little of the generated answer could be checked against the sources"
+        if question and quotes and self._less_on_point(question, verified, quotes):
+            return "the quoted passages answer the question more closely"
         return None
+
+    def _less_on_point(self, question: str, verified: Verified, quotes: Sequence[str]) -> bool:
+        """Whether every kept sentence is further from the question than the extractive
+        answer's closest quote, by more than the threshold (a small model often states a
+        nearby, supported fact instead of the one asked for)."""
+        gap = self.thresholds.max_relevance_gap
+        if gap is None:
+            return False
+        kept = [markers.without_markers(c.text) for c in verified.kept]
+        vectors = self._vectors([question, *kept, *quotes])
+        sims = vectors[1:] @ vectors[0]
+        return float(sims[: len(kept)].max()) < float(sims[len(kept) :].max()) - gap
 
     def _check(
         self, sentence: str, cited: tuple[int, ...], units: list[list[_Unit]], marked: bool
@@ -185,6 +214,40 @@ class Verifier:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return np.stack([self._cache[t] for t in texts])
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'’]+", markers.without_markers(text))
+
+
+def _key(text: str) -> str:
+    """Lower case, markers and punctuation gone, single spaces: for comparing sentences."""
+    return " ".join(_words(text.lower()))
+
+
+def _not_a_claim(c: Checked, titles: Sequence[str]) -> Checked:
+    """A kept sentence that only copies a passage title (the prompt shows them), has one glued
+    to its front, or repeats its own words over and over, is dropped: none of it is a claim."""
+    if not c.kept:
+        return c
+    key = _key(c.text)
+    if any(key == t or _glued(c.text, key, t) for t in titles):
+        return dataclasses.replace(c, kept=False, reason=TITLE)
+    words = key.split()
+    shingles = [" ".join(words[i : i + 6]) for i in range(len(words) - 5)]
+    if len(shingles) != len(set(shingles)):
+        return dataclasses.replace(c, kept=False, reason=LOOP)
+    return c
+
+
+def _glued(text: str, key: str, title: str) -> bool:
+    """The sentence starts with a long title run straight into another sentence ("DARS: how
+    organisations apply for NHS data Integrated care boards…"); a short title ("The eight
+    Caldicott Principles") can start a real sentence, so it doesn't count."""
+    if len(title.split()) < 5 or not key.startswith(title + " "):
+        return False
+    rest = _words(text)[len(title.split()) :]
+    return bool(rest) and rest[0][:1].isupper()
 
 
 def _without_repeats(checked: list[Checked]) -> list[Checked]:

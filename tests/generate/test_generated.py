@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from generate.samples import CANARY, EVIL_HOST, FDP, OPT_OUT, POISONED, extractive_answer
 
 from bot.generated import FALLBACK, answer_from_text
-from bot.verify import Verifier
+from bot.verify import Thresholds, Verifier
 
 HITS = [FDP, OPT_OUT, POISONED]
 
@@ -73,3 +74,24 @@ def test_unverifiable_answer_falls_back(verifier: Verifier) -> None:
     text = "Accenture runs the platform for £1 billion [1]. Every GP record is shared [2]."
     answer = answer_from_text("q", HITS, extractive_answer("q", HITS), text, verifier, "llamacpp")
     assert answer.generator == FALLBACK
+
+
+def test_a_verified_answer_to_another_question_falls_back(verifier: Verifier) -> None:
+    """Every sentence supported, none on the question: the quoted passages answer it better."""
+    question = "Who was awarded the Federated Data Platform contract?"
+    extractive = extractive_answer(question, HITS)  # quotes the award sentence
+    off = "Trusts can choose whether to use it [1]."
+    answer = answer_from_text(question, HITS, extractive, off, verifier, "llamacpp")
+    assert answer.generator == FALLBACK and "more closely" in answer.answer
+    on = "Palantir was awarded the Federated Data Platform contract in November 2023 [1]."
+    assert answer_from_text(question, HITS, extractive, on, verifier, "llamacpp").generator == (
+        "llamacpp"
+    )
+
+
+def test_the_relevance_check_can_be_turned_off(embedder: Any) -> None:
+    question = "Who was awarded the Federated Data Platform contract?"
+    lenient = Verifier(embedder.embed, Thresholds(max_relevance_gap=None))
+    off = "Trusts can choose whether to use it [1]."
+    answer = answer_from_text(question, HITS, extractive_answer(question, HITS), off, lenient, "x")
+    assert answer.generator == "x"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from generate.samples import CANARY, EVIL_HOST, FDP, OPT_OUT, POISONED
+from generate.samples import CANARY, EVIL_HOST, FDP, OPT_OUT, POISONED, hit
 
 from bot.claims import is_refusal, names, numbers
 from bot.markers import normalise_markers
-from bot.verify import Verifier
+from bot.verify import LOOP, TITLE, Verifier
 
 PASSAGES = [FDP, OPT_OUT, POISONED]
 
@@ -209,3 +209,30 @@ def test_names_skip_sentence_openers_but_not_acronyms() -> None:
 )
 def test_is_refusal(sentence: str, refusal: bool) -> None:
     assert is_refusal(sentence) is refusal
+
+
+def test_a_copied_passage_title_is_not_a_claim(verifier: Verifier) -> None:
+    """The prompt shows each passage's title; a small model copies them as "sentences"."""
+    verified = verifier.verify(
+        "Federated Data Platform contract [1]. The contract is worth £330 million [1].", PASSAGES
+    )
+    assert verified.text == "The contract is worth £330 million [1]."
+    assert verified.sentences[0].reason == TITLE
+    assert verified.kept_share == 1.0  # a title is not counted as a claim the model made
+
+
+def test_a_long_title_glued_to_a_sentence_is_dropped(verifier: Verifier) -> None:
+    titled = hit(4, OPT_OUT.text, "What the national data opt-out covers and why")
+    glued = "What the national data opt-out covers and why It does not apply to direct care [1]."
+    assert verifier.verify(glued, [titled]).sentences[0].reason == TITLE
+    # a short title can begin a real sentence: that is checked like any other
+    short = hit(5, OPT_OUT.text, "National data opt-out")
+    real = "National data opt-out choices do not apply to direct care [1]."
+    assert verifier.verify(real, [short]).sentences[0].reason != TITLE
+
+
+def test_a_sentence_that_loops_is_dropped(verifier: Verifier) -> None:
+    looping = "Trusts can choose whether to use it, " * 3
+    verified = verifier.verify(f"{looping.strip(', ')} [1].", PASSAGES)
+    assert [s.reason for s in verified.sentences] == [LOOP]
+    assert not verified.kept
