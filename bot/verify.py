@@ -253,18 +253,15 @@ def _glued(text: str, key: str, title: str) -> bool:
 def _without_repeats(checked: list[Checked]) -> list[Checked]:
     """A sentence the answer already has (small models repeat one per passage, citing each)
     is shown once, and its other copies are not counted as claims."""
-
-    def key(c: Checked) -> str:
-        return " ".join(markers.without_markers(c.text).lower().split())
-
-    supported = {key(c) for c in checked if c.kept}
+    supported = {_key(c.text) for c in checked if c.kept}
     shown: set[str] = set()
     out = []
     for c in checked:
-        if key(c) in supported and (key(c) in shown or not c.kept):
+        key = _key(c.text)
+        if key in supported and (key in shown or not c.kept):
             c = dataclasses.replace(c, kept=False, reason=REPEAT)
         elif c.kept:
-            shown.add(key(c))
+            shown.add(key)
         out.append(c)
     return out
 
