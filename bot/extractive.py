@@ -86,17 +86,13 @@ def compose(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
         # Link targets and images are never shown: a poisoned source could point anywhere.
         quote = strip_markup(hit.text[group[0].start : group[-1].end])
         parts.append(f"{' '.join(' '.join(quote.split()).splitlines())} [{n}]")
-        citations.append(citation(n, group[0], quote, max(g.score for g in group)))
+        citations.append(Citation.from_hit(n, group[0].hit, quote, max(g.score for g in group)))
     return " ".join(parts), citations
 
 
 def _adjacent(a: Sentence, b: Sentence) -> bool:
     gap = a.hit.text[a.end : b.start]
     return b.start >= a.end and not gap.strip()
-
-
-def citation(n: int, s: Sentence, quote: str, score: float) -> Citation:
-    return Citation.from_hit(n, s.hit, quote, score)
 
 
 def nearest(ranked: Sequence[Sentence], limit: int = 3) -> list[Citation]:
@@ -107,7 +103,7 @@ def nearest(ranked: Sequence[Sentence], limit: int = 3) -> list[Citation]:
         if s.hit.chunk_id in seen:
             continue
         seen.add(s.hit.chunk_id)
-        out.append(citation(len(out) + 1, s, strip_markup(s.text), s.score))
+        out.append(Citation.from_hit(len(out) + 1, s.hit, strip_markup(s.text), s.score))
         if len(out) == limit:
             break
     return out

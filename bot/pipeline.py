@@ -149,8 +149,9 @@ class Pipeline:
         """The generated answer, verified against `hits`, or `extractive` as the fallback."""
         assert self.generator is not None
         question = extractive.question
-        if history:  # the model reads a follow-up together with the question it follows
-            question = f"{question} (a follow-up to the earlier question: {history[-1][0]})"
+        earlier = self.earlier_question(question, history)
+        if earlier:  # the model reads a follow-up together with the question it follows
+            question = f"{question} (a follow-up to the earlier question: {earlier})"
         answer = generated_answer(
             question, hits, extractive, self.generator, self.verifier, on_draft=on_draft
         )
@@ -167,12 +168,15 @@ class Pipeline:
             self.generator = saved
 
     def contextual_query(self, question: str, history: Sequence[tuple[str, str]]) -> str:
-        """A follow-up ("and what about Wales?") is read together with the earlier question; a
-        new question ("what is a Caldicott Guardian?") on its own."""
-        if not history or not is_follow_up(question):
-            return question
-        earlier = history[-1][0]
-        return f"{earlier} {question}"
+        """A follow-up ("and what about Wales?") is searched together with the earlier question;
+        a new question ("what is a Caldicott Guardian?") on its own."""
+        earlier = self.earlier_question(question, history)
+        return f"{earlier} {question}" if earlier else question
+
+    @staticmethod
+    def earlier_question(question: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The last turn's question when `question` leans on it (bot.question.is_follow_up)."""
+        return history[-1][0] if history and is_follow_up(question) else None
 
     def features(
         self,

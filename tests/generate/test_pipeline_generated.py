@@ -4,7 +4,7 @@ pipeline retrieves and answers extractively, SmolLM2 generates, and verification
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from bot.prompts import clean_passage
 from bot.settings import Settings
 from bot.verify import Verifier
 from vectorstore.embeddings import SentenceTransformerEmbedder
+from vectorstore.records import Hit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 POISONED_DOC = f"""---
@@ -128,3 +129,32 @@ def test_settings_choose_the_model_and_ask_uses_it(
         assert answer.answer.startswith(extractive.answer)
         assert "\n" not in answer.answer.removeprefix(extractive.answer).strip()
         assert answer.citations == extractive.citations
+
+
+class Asked:
+    """The real SmolLM2 generator, keeping the question text each call was given."""
+
+    def __init__(self, inner: ChatGenerator) -> None:
+        self.inner, self.name = inner, inner.name
+        self.questions: list[str] = []
+
+    def generate(self, question: str, passages: Sequence[Hit]) -> str:
+        self.questions.append(question)
+        return self.inner.generate(question, passages)
+
+    def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
+        self.questions.append(question)
+        return self.inner.stream(question, passages)
+
+
+def test_the_model_reads_the_earlier_question_only_for_a_follow_up(
+    poisoned_pipeline: Pipeline, smollm2: ChatGenerator
+) -> None:
+    asked = Asked(smollm2)
+    history = [("Who got the Federated Data Platform contract?", "Palantir [1].")]
+    with poisoned_pipeline.using(asked) as pipe:
+        pipe.ask("and how much is it worth?", history=history)
+        pipe.ask("When was the national data opt-out introduced?", history=history)
+    follow_up, new = asked.questions
+    assert follow_up.startswith("and how much is it worth?") and history[0][0] in follow_up
+    assert new == "When was the national data opt-out introduced?"
