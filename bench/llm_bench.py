@@ -42,7 +42,7 @@ from bot.generate import Generator, build_generator, llamacpp_model  # noqa: E40
 from bot.generated import answer_from_text  # noqa: E402
 from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.verify import Thresholds, Verifier  # noqa: E402
+from bot.verify import Covers, Thresholds, Verifier  # noqa: E402
 from vectorstore.records import Hit  # noqa: E402
 
 RECIPE_PROMPT = (  # LangChain's classic RetrievalQA prompt
@@ -181,6 +181,7 @@ class Saved:
     extractive: Answer
     hits: list[Hit]
     raw: str | None  # None: the model was not asked (not covered) or failed
+    covers: Covers
 
 
 def load_saved(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[Saved]:
@@ -194,7 +195,7 @@ def load_saved(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list
         with pipeline.using(None):
             extractive = pipeline.ask(item.q)
         hits = [h for c in rec["chunks"] if (h := pipeline.passage(c)) is not None]
-        out.append(Saved(item, extractive, hits, rec["raw"]))
+        out.append(Saved(item, extractive, hits, rec["raw"], pipeline.term_coverage(item.q)))
     return out
 
 
@@ -203,7 +204,9 @@ def decide(saved: Saved, verifier: Verifier) -> Answer:
     if saved.raw is None:
         return saved.extractive
     s = saved
-    return answer_from_text(s.item.q, s.hits, s.extractive, s.raw, verifier, "llamacpp")
+    return answer_from_text(
+        s.item.q, s.hits, s.extractive, s.raw, verifier, "llamacpp", covers=s.covers
+    )
 
 
 def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict]:
@@ -212,11 +215,19 @@ def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict
     verifier = pipeline.verifier  # one embedding cache for the whole grid
     results = []
     grid = itertools.product(
-        (0.6, 0.65, 0.7, 0.75), (0.35, 0.45, 0.55), (0.34, 0.5), (None, 0.3, 0.25, 0.2, 0.15, 0.1)
+        (0.6, 0.65, 0.7, 0.75),
+        (0.35, 0.45, 0.55),
+        (0.34, 0.5),
+        (None, 0.3, 0.2, 0.1),
+        (None, 0.5, 0.4, 0.35, 0.3, 0.2),
     )
-    for sim, para, share, gap in grid:
+    for sim, para, share, gap, coverage_gap in grid:
         t = Thresholds(
-            similarity=sim, paraphrase_similarity=para, min_kept_share=share, max_relevance_gap=gap
+            similarity=sim,
+            paraphrase_similarity=para,
+            min_kept_share=share,
+            max_relevance_gap=gap,
+            max_coverage_gap=coverage_gap,
         )
         verifier.thresholds = t
         rows = [Row(s.item, decide(s, verifier), 0.0) for s in saved]

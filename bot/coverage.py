@@ -75,18 +75,22 @@ def coverage_features(
     sentences the answer would quote: a near miss usually lacks the question's rarest term there
     (the county, the month, the person asked about).
     """
-    weight = sum(idf.values()) or 1.0
     best = ranked[0] if ranked else None
     answer_terms: set[str] = set().union(*(s.terms for s in chosen)) if chosen else set()
     missing = [idf[t] for t in set(qterms) - answer_terms]
     rarest = max(idf.values(), default=1.0) or 1.0
     return {
-        "answer_coverage": sum(idf[t] for t in set(qterms) & answer_terms) / weight,
+        "answer_coverage": term_coverage(qterms, idf, answer_terms),
         "rarest_missing": max(missing, default=0.0) / rarest,
         "top_dense": max((h.dense for h in hits[:3]), default=0.0),
         "best_sim": best.similarity if best else 0.0,
         "best_overlap": best.overlap if best else 0.0,
-        "passage_coverage": sum(idf[t] for t in set(qterms) & passage_terms) / weight,
+        "passage_coverage": term_coverage(qterms, idf, passage_terms),
         "kind_found": float(any(s.kind_match and s.overlap > 0 for s in ranked[:3])),
         "known_terms": known_share,
     }
+
+
+def term_coverage(qterms: Sequence[str], idf: dict[str, float], terms: set[str]) -> float:
+    """The share of the question's terms, weighted by rarity, among `terms` (a text's)."""
+    return sum(idf[t] for t in set(qterms) & terms) / (sum(idf.values()) or 1.0)

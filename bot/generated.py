@@ -17,7 +17,7 @@ from bot import prompts
 from bot.answer import Answer, Citation
 from bot.generate import GenerationError, GenerationTimeout, Generator
 from bot.markers import MARKER
-from bot.verify import Checked, Verified, Verifier
+from bot.verify import Checked, Covers, Verified, Verifier
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
@@ -36,11 +36,14 @@ def generated_answer(
     verifier: Verifier,
     *,
     on_draft: Draft | None = None,
+    covers: Covers | None = None,
 ) -> Answer:
     """The verified generated answer, or `extractive` marked "extractive-fallback" with a notice.
 
     `extractive.refused` is the pipeline's own coverage decision: when it says the sources cover
     the question, a model refusal is treated as a failure rather than an honest "don't know".
+    `covers` (how much of the question a text takes up) lets verification compare the answer
+    with the extractive quotes.
     """
     if not hits:
         return extractive
@@ -54,7 +57,9 @@ def generated_answer(
         elapsed = (time.perf_counter() - started) * 1000
         return fallback(extractive, f"The answer model {what}; showing quoted passages.", elapsed)
     elapsed = (time.perf_counter() - started) * 1000
-    return answer_from_text(question, hits, extractive, raw, verifier, generator.name, elapsed)
+    return answer_from_text(
+        question, hits, extractive, raw, verifier, generator.name, elapsed, covers=covers
+    )
 
 
 def answer_from_text(
@@ -65,6 +70,8 @@ def answer_from_text(
     verifier: Verifier,
     name: str,
     elapsed_ms: float = 0.0,
+    *,
+    covers: Covers | None = None,
 ) -> Answer:
     """Verify a model's `text` and decide what to show: it, a refusal, or the fallback."""
     verified = verifier.verify(text, hits)
@@ -73,6 +80,7 @@ def answer_from_text(
         retrieval_strong=not extractive.refused,
         question=question,
         quotes=[c.quote for c in extractive.citations],
+        covers=covers,
     )
     log.debug(
         "generated answer: %d/%d claims verified, refused=%s, fallback=%s",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answer
-from bot.coverage import CALIBRATION_FILE, CoverageModel, coverage_features
+from bot.coverage import CALIBRATION_FILE, CoverageModel, coverage_features, term_coverage
 from bot.errors import check_question
 from bot.extractive import REFUSAL, compose, nearest, select
 from bot.generate import Generator, generator_from_settings
@@ -21,7 +21,7 @@ from bot.question import is_follow_up, question_kind
 from bot.sentence_vectors import SentenceVectors
 from bot.sentences_scoring import Sentence, SentenceScorer, Weights, load_selection
 from bot.settings import Settings
-from bot.verify import Verifier
+from bot.verify import Covers, Verifier
 from ingest.fetch import SafeFetcher
 from ingest.sources_file import Sources
 from ingest.sync import Ingestor, SyncReport
@@ -153,7 +153,13 @@ class Pipeline:
         if earlier:  # the model reads a follow-up together with the question it follows
             question = f"{question} (a follow-up to the earlier question: {earlier})"
         answer = generated_answer(
-            question, hits, extractive, self.generator, self.verifier, on_draft=on_draft
+            question,
+            hits,
+            extractive,
+            self.generator,
+            self.verifier,
+            on_draft=on_draft,
+            covers=self.term_coverage(self.contextual_query(extractive.question, history)),
         )
         total = (time.perf_counter() - started) * 1000
         return dataclasses.replace(answer, timings_ms={**answer.timings_ms, "total": total})
@@ -192,6 +198,12 @@ class Pipeline:
         for hit in hits[:3]:
             passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))
         return coverage_features(qterms, idf, known, passage_terms, hits, ranked, chosen)
+
+    def term_coverage(self, query: str) -> Covers:
+        """How much of `query` a text takes up: the share of its terms, weighted by rarity."""
+        qterms = self.index.query_terms(query)
+        idf = {t: self.index.idf(t) for t in qterms}
+        return lambda text: term_coverage(qterms, idf, set(self.index.terms(text)))
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         return self.index.search(question, k)

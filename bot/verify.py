@@ -31,6 +31,9 @@ from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+# The share of a question's terms, weighted by rarity, that a text contains (Pipeline makes one
+# per question from its search index).
+Covers = Callable[[str], float]
 REPEAT = "repeats an earlier sentence"
 TITLE = "copies a passage title"
 LOOP = "repeats itself"
@@ -81,6 +84,9 @@ class Thresholds:
     # Falls back when the answer's most on-point sentence is this much further from the
     # question (cosine) than the extractive answer's: verified, but not what was asked.
     max_relevance_gap: float | None = 0.3
+    # Falls back when the extractive quotes contain this much more of the question's terms
+    # (weighted by rarity) than the answer: the answer left out what the question is about.
+    max_coverage_gap: float | None = 0.35
 
 
 class Verifier:
@@ -113,9 +119,11 @@ class Verifier:
         retrieval_strong: bool,
         question: str = "",
         quotes: Sequence[str] = (),
+        covers: Covers | None = None,
     ) -> str | None:
         """Why the extractive answer should be shown instead, or None to show this one.
-        `quotes` are the extractive answer's sentences, for `question`."""
+        `quotes` are the extractive answer's sentences, for `question`; `covers` measures how
+        much of the question a text takes up."""
         if verified.refused:
             return (
                 "the model declined although the sources look relevant"
@@ -128,7 +136,18 @@ class Verifier:
             return "too little of the generated answer could be checked against the sources"
         if question and quotes and self._less_on_point(question, verified, quotes):
             return "the quoted passages answer the question more closely"
+        if covers and quotes and self._covers_less(covers, verified, quotes):
+            return "the quoted passages answer the question more closely"
         return None
+
+    def _covers_less(self, covers: Covers, verified: Verified, quotes: Sequence[str]) -> bool:
+        """Whether the extractive quotes take up much more of the question's terms than the
+        kept sentences: asked about care.data's opt-outs in 2016, a small model may state the
+        national opt-out's count in 2023, close in meaning but without "care.data"."""
+        gap = self.thresholds.max_coverage_gap
+        if gap is None:
+            return False
+        return covers(" ".join(quotes)) - covers(markers.without_markers(verified.text)) > gap
 
     def _less_on_point(self, question: str, verified: Verified, quotes: Sequence[str]) -> bool:
         """Whether every kept sentence is further from the question than the extractive

@@ -120,3 +120,12 @@ def test_documents_and_stats(pipeline: Pipeline) -> None:
     stats = pipeline.stats()
     assert stats.documents == 5 and stats.chunks == sum(d.chunks for d in docs)
     assert stats.last_ingested
+
+
+def test_term_coverage_weighs_the_questions_rare_terms(pipeline: Pipeline) -> None:
+    covers = pipeline.term_coverage("Can a parent set the opt-out for a child?")
+    on_point = covers("A parent or guardian can set it for a child under 13.")
+    nearby = covers("Patients can set or change the opt-out online or through the NHS App.")
+    assert on_point > nearby > 0.0
+    assert covers("Scotland has its own arrangements.") == 0.0
+    assert covers("a parent can set the opt-out for a child") == pytest.approx(1.0)

@@ -17,7 +17,7 @@ from bot.generated import answer_from_text
 from bot.pipeline import Pipeline, open_pipeline
 from bot.prompts import clean_passage
 from bot.settings import Settings
-from bot.verify import Verifier
+from bot.verify import Thresholds, Verifier
 from vectorstore.embeddings import SentenceTransformerEmbedder
 from vectorstore.records import Hit
 
@@ -158,3 +158,31 @@ def test_the_model_reads_the_earlier_question_only_for_a_follow_up(
     follow_up, new = asked.questions
     assert follow_up.startswith("and how much is it worth?") and history[0][0] in follow_up
     assert new == "When was the national data opt-out introduced?"
+
+
+def test_an_answer_that_leaves_out_what_was_asked_falls_back(
+    poisoned_pipeline: Pipeline, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Supported and close in meaning, but without "parent" or "child": the extractive quotes
+    cover the question better, so they are shown (the embedding check is off here)."""
+    question = "Can a parent set the opt-out for a child?"
+    hits = poisoned_pipeline.retrieve(question, 5)
+    extractive = poisoned_pipeline.ask(question)
+    assert not extractive.refused and "parent" in extractive.answer
+    n = next(i for i, h in enumerate(hits, start=1) if "through the NHS App" in h.text)
+    nearby = f"Patients can set or change the opt-out online or through the NHS App [{n}]."
+    on_point = f"A parent or guardian can set the opt-out for a child under 13 [{n}]."
+    covers = poisoned_pipeline.term_coverage(question)
+
+    def shown_by(thresholds: Thresholds, text: str) -> str:
+        verifier = Verifier(embedder.embed, thresholds)
+        answer = answer_from_text(
+            question, hits, extractive, text, verifier, "llamacpp", covers=covers
+        )
+        return answer.generator
+
+    checked = Thresholds(max_relevance_gap=None)
+    assert shown_by(checked, nearby) == "extractive-fallback"
+    assert shown_by(checked, on_point) == "llamacpp"
+    unchecked = Thresholds(max_relevance_gap=None, max_coverage_gap=None)
+    assert shown_by(unchecked, nearby) == "llamacpp"
