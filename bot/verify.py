@@ -13,6 +13,9 @@ supports it, when one does on meaning alone. A passage's title copied as a sente
 to the front of one), and a sentence that loops on itself, are not claims and are dropped.
 Links, images and URLs that the passages don't contain are removed first. Passages are checked
 in their cleaned form (bot/prompts.py), so text we hid from the model can't support a claim.
+A verified answer can still be true and beside the point; `fallback_reason` then prefers the
+extractive quotes, when they are much closer to the question in meaning or contain much more
+of its rare terms.
 """
 
 from __future__ import annotations
