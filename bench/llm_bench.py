@@ -210,10 +210,8 @@ def decide(saved: Saved, verifier: Verifier) -> Answer:
     )
 
 
-def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict]:
+def sweep(verifier: Verifier, saved: Sequence[Saved]) -> list[dict]:
     """The saved outputs under a grid of verifier thresholds (the model is not run again)."""
-    saved = load_saved(pipeline, items, log)
-    verifier = pipeline.verifier  # one embedding cache for the whole grid
     results = []
     grid = itertools.product(
         (0.6, 0.65, 0.7, 0.75),
@@ -239,13 +237,11 @@ def sweep(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[dict
 
 
 def held_out(
-    pipeline: Pipeline, items: Sequence[EvalItem], log: Path, gaps: Sequence[float | None]
+    verifier: Verifier, saved: Sequence[Saved], gaps: Sequence[float | None]
 ) -> list[dict]:
     """Leave one part out for the coverage gap: the question ids' prefixes (A-D) are parts
     written by different people about different documents; each part is decided with the gap
     that does best on the other three (ties: the fewer fallbacks), as bench/calibrate.py does."""
-    saved = load_saved(pipeline, items, log)
-    verifier = pipeline.verifier
     decided: dict[float | None, list[Row]] = {}
     for gap in gaps:
         verifier.thresholds = Thresholds(max_coverage_gap=gap)
@@ -354,9 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         pipeline.ingest([args.corpus])
         if args.sweep:
-            print(json.dumps(sweep(pipeline, items, args.sweep), indent=2))
+            saved = load_saved(pipeline, items, args.sweep)
+            verifier = pipeline.verifier  # one embedding cache for every setting
+            print(json.dumps(sweep(verifier, saved), indent=2))
             gaps = (None, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2)
-            print(json.dumps(held_out(pipeline, items, args.sweep, gaps), indent=2))
+            print(json.dumps(held_out(verifier, saved, gaps), indent=2))
             return 0
         if args.explain:
             explain(pipeline, items, args.explain)

@@ -136,7 +136,7 @@ class Pipeline:
         # nearby facts (verified, yet not what was asked) instead of refusing.
         if self.generator is None or not covered:
             return answer
-        return self.generate(answer, hits, history, started, on_draft)
+        return self.generate(answer, hits, history, started, on_draft, query=query)
 
     def generate(
         self,
@@ -145,8 +145,11 @@ class Pipeline:
         history: Sequence[tuple[str, str]],
         started: float,
         on_draft: Draft | None = None,
+        *,
+        query: str,
     ) -> Answer:
-        """The generated answer, verified against `hits`, or `extractive` as the fallback."""
+        """The generated answer, verified against `hits` (found for `query`), or `extractive`
+        as the fallback."""
         assert self.generator is not None
         question = extractive.question
         earlier = self.earlier_question(question, history)
@@ -159,7 +162,7 @@ class Pipeline:
             self.generator,
             self.verifier,
             on_draft=on_draft,
-            covers=self.term_coverage(self.contextual_query(extractive.question, history)),
+            covers=self.term_coverage(query),
         )
         total = (time.perf_counter() - started) * 1000
         return dataclasses.replace(answer, timings_ms={**answer.timings_ms, "total": total})

@@ -137,9 +137,10 @@ class Verifier:
             return "none of the generated answer could be checked against the sources"
         if verified.kept_share < self.thresholds.min_kept_share:
             return "too little of the generated answer could be checked against the sources"
-        if question and quotes and self._less_on_point(question, verified, quotes):
-            return "the quoted passages answer the question more closely"
-        if covers and quotes and self._covers_less(covers, verified, quotes):
+        if quotes and (
+            (question and self._less_on_point(question, verified, quotes))
+            or (covers and self._covers_less(covers, verified, quotes))
+        ):
             return "the quoted passages answer the question more closely"
         return None
 
