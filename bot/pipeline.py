@@ -194,19 +194,21 @@ class Pipeline:
         ranked: Sequence[Sentence],
         chosen: Sequence[Sentence],
     ) -> dict[str, float]:
-        qterms = self.index.query_terms(query)
-        idf = {t: self.index.idf(t) for t in qterms}
+        idf = self._idf(query)
         known = self.index.known_share(query)
         passage_terms: set[str] = set()
         for hit in hits[:3]:
             passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))
-        return coverage_features(qterms, idf, known, passage_terms, hits, ranked, chosen)
+        return coverage_features(list(idf), idf, known, passage_terms, hits, ranked, chosen)
 
     def term_coverage(self, query: str) -> Covers:
         """How much of `query` a text takes up: the share of its terms, weighted by rarity."""
-        qterms = self.index.query_terms(query)
-        idf = {t: self.index.idf(t) for t in qterms}
-        return lambda text: term_coverage(qterms, idf, set(self.index.terms(text)))
+        idf = self._idf(query)
+        return lambda text: term_coverage(list(idf), idf, set(self.index.terms(text)))
+
+    def _idf(self, query: str) -> dict[str, float]:
+        """The query's terms (in order, each once) and how rare each is in the store."""
+        return {t: self.index.idf(t) for t in self.index.query_terms(query)}
 
     def retrieve(self, question: str, k: int) -> list[Hit]:
         return self.index.search(question, k)
