@@ -6,7 +6,7 @@ Signals are collected once per question (they don't depend on the weights); then
 picks the sentence weights and a logistic regression fits the coverage model. Held-out figures
 come from leave-one-part-out: the question ids' prefixes (A, B, C, D) are parts written by
 different people about different documents, so a part left out stands in for unseen data.
-With --write, the fit on all questions goes to bot/calibration.json.
+With --write, the fit on all questions goes to bot/answering/calibration.json.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.coverage import CALIBRATION_FILE, FEATURES, CoverageModel, coverage_features  # noqa: E402
+from bot.answering.calibration import CALIBRATION_FILE  # noqa: E402
+from bot.answering.coverage import FEATURES, CoverageModel, coverage_features  # noqa: E402
+from bot.answering.extractive import compose, select  # noqa: E402
+from bot.answering.question import question_kind  # noqa: E402
+from bot.answering.scoring import Sentence, Weights  # noqa: E402
+from bot.app import App, open_app  # noqa: E402
 from bot.evaluate import EvalItem, read_items  # noqa: E402
-from bot.extractive import compose, select  # noqa: E402
-from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
-from bot.question import question_kind  # noqa: E402
-from bot.sentences_scoring import Sentence, Weights  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 # Values tried for each knob; coordinate ascent keeps the rest fixed while it tries one.
@@ -59,26 +60,26 @@ class Case:
     passage_terms: set[str]
 
 
-def collect(pipeline: Pipeline, items: Sequence[EvalItem]) -> list[Case]:
+def collect(app: App, items: Sequence[EvalItem]) -> list[Case]:
     cases = []
     for item in items:
-        qvec = pipeline.embedder.embed([item.q])[0]
-        hits = pipeline.index.search(item.q, pipeline.top_k, query_vector=qvec)
-        ranked = pipeline.scorer.score(
-            item.q, qvec, question_kind(item.q), pipeline.scorer.candidates(hits)
+        qvec = app.embedder.embed([item.q])[0]
+        hits = app.answerer.index.search(item.q, app.answerer.top_k, query_vector=qvec)
+        ranked = app.answerer.scorer.score(
+            item.q, qvec, question_kind(item.q), app.answerer.scorer.candidates(hits)
         )
-        qterms = pipeline.index.query_terms(item.q)
+        qterms = app.answerer.index.query_terms(item.q)
         passage_terms: set[str] = set()
         for hit in hits[:3]:
-            passage_terms.update(pipeline.index.terms(f"{hit.meta('title')} {hit.text}"))
+            passage_terms.update(app.answerer.index.terms(f"{hit.meta('title')} {hit.text}"))
         cases.append(
             Case(
                 item,
                 ranked,
                 hits,
                 qterms,
-                {t: pipeline.index.idf(t) for t in qterms},
-                pipeline.index.known_share(item.q),
+                {t: app.answerer.index.idf(t) for t in qterms},
+                app.answerer.index.known_share(item.q),
                 passage_terms,
             )
         )
@@ -189,10 +190,10 @@ def main() -> int:
     items = read_items(args.questions)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        open_pipeline(Settings(_env_file=None, data_dir=Path(tmp))) as pipeline,
+        open_app(Settings(_env_file=None, data_dir=Path(tmp))) as app,
     ):
-        pipeline.ingest([args.corpus])
-        cases = collect(pipeline, items)
+        app.library.ingest([args.corpus])
+        cases = collect(app, items)
     parts = sorted({c.item.id.split("-")[0] for c in cases})
     print(f"{len(cases)} questions, parts {parts}")
     print(

@@ -1,6 +1,6 @@
 """Discord latency: INTERACTION_CREATE → defer, and → the answer, against the fake Discord.
 
-Runs the real bot and a real pipeline (real model, real Chroma) in this process, connected to
+Runs the real bot and a real app (real model, real Chroma) in this process, connected to
 the loopback fake Discord used by the tests; asks N questions with C in flight at once and
 prints p50/p95 of the time to the defer (Discord's 3 s deadline) and to the first follow-up.
 
@@ -25,9 +25,10 @@ sys.path.insert(0, str(ROOT / "tests" / "discord"))
 from discord_driver import slash  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
-from bot.discord_app import NhsBot, configure_endpoints  # noqa: E402
+from bot.app import App, open_app  # noqa: E402
+from bot.discordbot.client import NhsBot, discord_endpoints  # noqa: E402
+from bot.discordbot.services import Services  # noqa: E402
 from bot.feedback import FeedbackStore  # noqa: E402
-from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 QUESTIONS = [
@@ -58,16 +59,21 @@ async def one(fake: FakeDiscord, question: str, gate: asyncio.Semaphore) -> tupl
         return (defer.at - start) * 1000, (recs[0].at - start) * 1000
 
 
-async def run(
-    pipeline: Pipeline, data: Path, n: int, concurrency: int
-) -> list[tuple[float, float]]:
+async def run(app: App, data: Path, n: int, concurrency: int) -> list[tuple[float, float]]:
     fake = FakeDiscord()
     await fake.start()
-    configure_endpoints(fake.api_base, fake.gateway_url)
     settings = Settings(_env_file=None, data_dir=data, cooldown_seconds=0,  # type: ignore[call-arg]
                         guild_ids=[int(fake.guild_id)])  # fmt: skip
     feedback = FeedbackStore(data / "feedback.sqlite3")
-    bot = NhsBot(settings, pipeline, feedback, guild_ready_timeout=0.05)
+    services = Services(app.answerer, app.library, feedback, settings)
+    bot = NhsBot(services, guild_ready_timeout=0.05)
+    with discord_endpoints(fake.api_base, fake.gateway_url):
+        return await measure(fake, bot, feedback, n, concurrency)
+
+
+async def measure(
+    fake: FakeDiscord, bot: NhsBot, feedback: FeedbackStore, n: int, concurrency: int
+) -> list[tuple[float, float]]:
     runner = asyncio.create_task(bot.start("bench-token"))
     try:
         await asyncio.wait_for(bot.wait_until_ready(), 30)
@@ -93,9 +99,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         settings = Settings(_env_file=None, data_dir=data / "store")  # type: ignore[call-arg]
-        with open_pipeline(settings) as pipeline:
-            pipeline.ingest([args.corpus])
-            results = asyncio.run(run(pipeline, data, args.questions, args.concurrency))
+        with open_app(settings) as app:
+            app.library.ingest([args.corpus])
+            results = asyncio.run(run(app, data, args.questions, args.concurrency))
     defers = [d for d, _ in results]
     answers = [a for _, a in results]
     where = (

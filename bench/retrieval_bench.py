@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bot.app import App, open_app  # noqa: E402
 from bot.evaluate import read_items  # noqa: E402
-from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.chunk_vectors import embed_chunks  # noqa: E402
 from ingest.sentences import sentence_spans  # noqa: E402
@@ -100,14 +100,14 @@ def recipe_ingest(corpus: Path, store: Any) -> tuple[int, int, int]:
 
 
 # --- ingestion -------------------------------------------------------------------------------
-def ours_ingest(corpus: Path, pipeline: Pipeline) -> dict[str, float]:
-    """Time `Pipeline.ingest` (chunk, embed, store, BM25 refresh) into an empty store."""
+def ours_ingest(corpus: Path, app: App) -> dict[str, float]:
+    """Time `App.ingest` (chunk, embed, store, BM25 refresh) into an empty store."""
     started = time.perf_counter()
-    report = pipeline.ingest([corpus])
+    report = app.library.ingest([corpus])
     seconds = time.perf_counter() - started
     assert not report.failed, report.failed
-    chars = sum(len(t) for _, t, _ in pipeline.store.all_chunks())
-    return row(len(report.added), pipeline.stats().chunks, chars, seconds)
+    chars = sum(len(t) for _, t, _ in app.store.all_chunks())
+    return row(len(report.added), app.library.stats().chunks, chars, seconds)
 
 
 def recipe_ingest_run(corpus: Path, store: Any) -> dict[str, float]:
@@ -147,14 +147,14 @@ def time_queries(fn: Callable[[str], Any], questions: Sequence[str]) -> list[flo
     return times
 
 
-def ours_latency(pipeline: Pipeline, questions: Sequence[str]) -> dict[str, float]:
+def ours_latency(app: App, questions: Sequence[str]) -> dict[str, float]:
     parts: dict[str, list[float]] = {"retrieve": [], "answer": []}
-    # The scorer caches sentence vectors; a run must not reuse an earlier run's answers to the
+    # Sentence vectors are cached in memory; a run must not reuse an earlier run's reads for the
     # very same questions (a new question is what the latency target is about).
-    getattr(pipeline.scorer, "_cache", {}).clear()
+    app.answerer.sentence_vectors.forget()
 
     def ask(q: str) -> None:
-        answer = pipeline.ask(q)
+        answer = app.answerer.ask(q)
         for key in parts:
             parts[key].append(answer.timings_ms[key])
 
@@ -281,14 +281,14 @@ def synthetic_questions(items: Sequence[str], n: int, seed: int) -> list[str]:
     return out
 
 
-def profile(pipeline: Pipeline, questions: Sequence[str]) -> list[str]:
+def profile(app: App, questions: Sequence[str]) -> list[str]:
     """cProfile over `ask`: our functions by cumulative share, then the hottest functions."""
-    getattr(pipeline.scorer, "_cache", {}).clear()  # as in the timed runs: new questions
+    app.answerer.sentence_vectors.forget()  # as in the timed runs: new questions
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     for q in questions:
-        pipeline.ask(q)
+        app.answerer.ask(q)
     profiler.disable()
     total = time.perf_counter() - started
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
@@ -300,7 +300,7 @@ def profile(pipeline: Pipeline, questions: Sequence[str]) -> list[str]:
         file = key[0].replace(str(ROOT) + "/", "").split("site-packages/")[-1]
         return f"`{file}:{key[1]} {key[2]}`"
 
-    lines = [f"cProfile over {len(questions)} `Pipeline.ask` calls ({total:.1f} s in all).", ""]
+    lines = [f"cProfile over {len(questions)} `App.ask` calls ({total:.1f} s in all).", ""]
     lines += ["| our function (cumulative) | share |", "|---|---:|"]
     lines += [
         f"| {name(k)} | {ct / total:.0%} |" for k, _, ct in sorted(ours, key=lambda r: -r[2])[:14]
@@ -315,7 +315,7 @@ def profile(pipeline: Pipeline, questions: Sequence[str]) -> list[str]:
 # --- the run ---------------------------------------------------------------------------------
 def ingestion(
     args: argparse.Namespace, corpus: Path, ours_emb: Any, recipe_emb: Any, stack: Any, tmp: Path
-) -> tuple[list[str], Pipeline, Any]:
+) -> tuple[list[str], App, Any]:
     """Ingest `corpus` into fresh stores, alternating sides; the last stores are kept open."""
     lines = ["| system | threads | docs | chunks | avg chunk chars | seconds | docs/s | chunks/s |"]
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -326,8 +326,8 @@ def ingestion(
             recipe = recipe_store(tmp / f"recipe-{threads}-{n}", recipe_emb)
             runs["LangChain recipe"].append(recipe_ingest_run(corpus, recipe))
             folder = settings(tmp / f"ours-{threads}-{n}")
-            pipeline = stack.enter_context(open_pipeline(folder, ours_emb))
-            runs["nhsbot"].append(ours_ingest(corpus, pipeline))
+            app = stack.enter_context(open_app(folder, ours_emb))
+            runs["nhsbot"].append(ours_ingest(corpus, app))
         for system, results in runs.items():
             r = min(results, key=lambda x: x["seconds"])
             lines.append(
@@ -336,7 +336,7 @@ def ingestion(
                 f"{r['chunks_s']:.1f} |"
             )
         print("\n".join(lines[-2:]), flush=True)
-    return lines, pipeline, recipe
+    return lines, app, recipe
 
 
 def latency_rows(store: str, threads: int, ours: dict, recipe: dict) -> list[str]:
@@ -348,23 +348,23 @@ def latency_rows(store: str, threads: int, ours: dict, recipe: dict) -> list[str
     ]
 
 
-def build_synthetic(args, corpus, pipeline, recipe, ours_emb) -> tuple[list[str], int]:
+def build_synthetic(args, corpus, app, recipe, ours_emb) -> tuple[list[str], int]:
     set_threads(2)  # the build is not what is measured; use both cores for it
     docs, embed_s = synthetic(corpus, args.chunks, args.unique, ours_emb, args.seed)
     started = time.perf_counter()
     for n, (doc, chunks, vectors, sentence_vectors) in enumerate(docs, start=1):
-        pipeline.store.replace_document(doc, chunks, vectors, sentence_vectors, is_new=True)
+        app.store.replace_document(doc, chunks, vectors, sentence_vectors, is_new=True)
         if n % 100 == 0:
             print(f"  {n * 50} chunks written, {time.perf_counter() - started:.0f} s", flush=True)
     write_s = time.perf_counter() - started
     print(f"synthetic: embedded in {embed_s:.0f} s, written in {write_s:.0f} s", flush=True)
     started = time.perf_counter()
-    pipeline.index.refresh()
+    app.answerer.index.refresh()
     refresh_s = time.perf_counter() - started
     started = time.perf_counter()
     write_recipe(recipe, docs)
     recipe_s = time.perf_counter() - started
-    n = pipeline.index.size
+    n = app.answerer.index.size
     return [
         f"Synthetic store: {n} chunks in {len(docs)} documents of 50 chunks, text recombined "
         f"from corpus sentences with random numbers and names. Only {args.unique} distinct base "
@@ -448,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with stack:
         lines, real, real_recipe = ingestion(args, corpus, ours_emb, recipe_emb, stack, tmp)
         out += lines
-        big = stack.enter_context(open_pipeline(settings(tmp / "big"), ours_emb))
+        big = stack.enter_context(open_app(settings(tmp / "big"), ours_emb))
         big_recipe = recipe_store(tmp / "big-recipe", recipe_emb)
         build, size = build_synthetic(args, corpus, big, big_recipe, ours_emb)
         real_qs = questions[: args.queries] if args.quick else questions
@@ -457,13 +457,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append("|---|---|---:|---:|---:|---:|---:|---:|")
         for threads in args.threads:
             set_threads(threads)
-            for label, pipe, rec, qs in (
+            for label, app, rec, qs in (
                 (f"{corpus.name}/ ({real.index.size} chunks)", real, real_recipe, real_qs),
                 (f"synthetic ({size} chunks)", big, big_recipe, big_qs),
             ):
-                rows += latency_rows(
-                    label, threads, ours_latency(pipe, qs), recipe_latency(rec, qs)
-                )
+                rows += latency_rows(label, threads, ours_latency(app, qs), recipe_latency(rec, qs))
                 print("\n".join(rows[-2:]), flush=True)
         set_threads(1)
         prof = profile(big, big_qs[: args.profile])

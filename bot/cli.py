@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
@@ -13,12 +14,14 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from bot.errors import QuestionError
+from bot.answering.generation.backends import BACKENDS, ChatGenerator, GenerationError
+from bot.answering.pipeline import Answerer
+from bot.answering.question import QuestionError
+from bot.app import App, generator_from_settings, open_app
 from bot.evaluate import Report, evaluate, read_items
-from bot.generate import BACKENDS, ChatGenerator, GenerationError, generator_from_settings
-from bot.pipeline import Pipeline, open_pipeline
-from bot.render import answer_text
 from bot.settings import Settings
+from bot.terminal import answer_text, chat
+from ingest.addresses import is_web_address
 from ingest.sources_file import SourcesError, load_sources
 from ingest.sync import SyncReport
 from vectorstore.lock import StoreLockedError
@@ -80,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     try:
-        with open_pipeline(settings) as pipeline:
-            return COMMANDS[args.command](pipeline, args, settings)
+        with open_app(settings) as app:
+            return COMMANDS[args.command](app, args)
     except StoreLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -100,26 +103,27 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
-def cmd_ingest(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    settings, library = app.settings, app.library
     if args.sources:
         try:
             sources = load_sources(settings.sources_file)
         except SourcesError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        report = pipeline.ingest_sources(sources, prune=args.prune)
+        report = library.ingest_sources(sources, prune=args.prune)
     else:
         targets = args.paths or [str(settings.corpus_dir)]
-        urls = [t for t in targets if t.startswith(("http://", "https://"))]
+        urls = [t for t in targets if is_web_address(t)]
         paths = [t for t in targets if t not in urls]
-        report = pipeline.ingest(paths, prune=args.prune) if paths else SyncReport()
+        report = library.ingest(paths, prune=args.prune) if paths else SyncReport()
         if urls:
-            report.merge(pipeline.ingest_urls(urls))
+            report.merge(library.ingest_urls(urls))
     return print_report(report, as_json=args.json)
 
 
-def cmd_rebuild(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
-    return print_report(pipeline.rebuild(), as_json=False)
+def cmd_rebuild(app: App, args: argparse.Namespace) -> int:
+    return print_report(app.library.rebuild(), as_json=False)
 
 
 def print_report(report: SyncReport, *, as_json: bool) -> int:
@@ -133,11 +137,11 @@ def print_report(report: SyncReport, *, as_json: bool) -> int:
     return 1 if report.failed and nothing_done else 0
 
 
-def cmd_ask(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ask(app: App, args: argparse.Namespace) -> int:
     if args.question == "-":
-        return ask_stream(pipeline, sys.stdin, sys.stdout, args.k, as_json=args.json)
+        return ask_stream(app.answerer, sys.stdin, sys.stdout, args.k, as_json=args.json)
     try:
-        answer = pipeline.ask(args.question, k=args.k)
+        answer = app.answerer.ask(args.question, k=args.k)
     except QuestionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -146,7 +150,7 @@ def cmd_ask(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) ->
 
 
 def ask_stream(
-    pipeline: Pipeline, lines: TextIO, out: TextIO, k: int | None, *, as_json: bool
+    answerer: Answerer, lines: TextIO, out: TextIO, k: int | None, *, as_json: bool
 ) -> int:
     """One question per input line, one answer per output line (JSON when asked).
 
@@ -157,7 +161,7 @@ def ask_stream(
         if not question.strip():
             continue
         try:
-            answer = pipeline.ask(question, k=k)
+            answer = answerer.ask(question, k=k)
             result: Any = answer.to_json() if as_json else answer_text(answer)
         except QuestionError as exc:
             status = 2
@@ -167,8 +171,8 @@ def ask_stream(
     return status
 
 
-def cmd_sources(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
-    docs = pipeline.documents(args.query, limit=args.limit)
+def cmd_sources(app: App, args: argparse.Namespace) -> int:
+    docs = app.library.documents(args.query, limit=args.limit)
     if args.json:
         print(json.dumps([asdict(d) for d in docs], ensure_ascii=False))
         return 0
@@ -186,15 +190,14 @@ def cmd_sources(pipeline: Pipeline, args: argparse.Namespace, settings: Settings
     return 0
 
 
-def cmd_chat(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
-    from bot.chat import chat
-
-    ensure_corpus(pipeline, settings)
-    warm(pipeline.generator)
-    return chat(pipeline, sys.stdin, sys.stdout)
+def cmd_chat(app: App, args: argparse.Namespace) -> int:
+    ensure_corpus(app)
+    warm(app.answerer.generator)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
 
 
-def cmd_eval(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
+def cmd_eval(app: App, args: argparse.Namespace) -> int:
+    settings = app.settings
     kinds = [k.strip().lower() for k in (args.llm or settings.llm).split(",") if k.strip()]
     unknown = [k for k in kinds if k not in ("extractive", *BACKENDS)]
     if unknown or not kinds:
@@ -210,9 +213,9 @@ def cmd_eval(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -
     for kind in kinds:
         generator = generator_from_settings(settings, kind)
         warm(generator)
-        with pipeline.using(generator):
-            ask = lambda q: pipeline.ask(q, k=args.k)  # noqa: E731
-            report = evaluate(items, ask, pipeline.retrieve, k=args.k, generator=kind)
+        answerer = app.answerer.with_generator(generator)
+        ask = functools.partial(answerer.ask, k=args.k)
+        report = evaluate(items, ask, answerer.retrieve, k=args.k, generator=kind)
         table[kind] = report.metrics()
         if args.details:
             print_details(report)
@@ -248,24 +251,23 @@ def warm(generator: ChatGenerator | None) -> None:
         log.warning("the %s answer model is unavailable: %s", generator.name, exc)
 
 
-def cmd_run(pipeline: Pipeline, args: argparse.Namespace, settings: Settings) -> int:
-    ensure_corpus(pipeline, settings)
-    warm(pipeline.generator)
-    if settings.discord_token.get_secret_value():
-        from bot.discord_app import run_bot
+def cmd_run(app: App, args: argparse.Namespace) -> int:
+    ensure_corpus(app)
+    warm(app.answerer.generator)
+    if app.settings.discord_token.get_secret_value():
+        from bot.discordbot.client import run_bot
 
-        return run_bot(settings, pipeline)
+        return run_bot(app)
     print("No Discord token set (DISCORD_TOKEN): starting the terminal chat.", file=sys.stderr)
-    from bot.chat import chat
-
-    return chat(pipeline, sys.stdin, sys.stdout)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
 
 
-def ensure_corpus(pipeline: Pipeline, settings: Settings) -> None:
+def ensure_corpus(app: App) -> None:
     """An empty store gets the bundled corpus, so a first run has something to answer from."""
-    if pipeline.stats().documents == 0 and settings.corpus_dir.is_dir():
-        print(f"The store is empty: ingesting {settings.corpus_dir}/ …", file=sys.stderr)
-        print(pipeline.ingest([settings.corpus_dir]).summary(), file=sys.stderr)
+    corpus = app.settings.corpus_dir
+    if app.library.stats().documents == 0 and corpus.is_dir():
+        print(f"The store is empty: ingesting {corpus}/ …", file=sys.stderr)
+        print(app.library.ingest([corpus]).summary(), file=sys.stderr)
 
 
 COMMANDS = {

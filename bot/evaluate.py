@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from vectorstore.records import Hit
 
 

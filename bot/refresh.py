@@ -11,15 +11,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.library import DocumentInfo, Library
 from ingest.documents import doc_id_for
 from ingest.sources_file import SourcesError, load_sources
 from ingest.sync import SyncReport
-from vectorstore.records import DocRecord
-
-if TYPE_CHECKING:
-    from bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -44,33 +40,36 @@ class RefreshResult:
     announcements: tuple[Announcement, ...]
 
 
-def announcements(report: SyncReport, documents: Mapping[str, DocRecord]) -> list[Announcement]:
-    """The added and changed documents of a run, as the manifest now describes them.
+def report_names(report: SyncReport) -> list[tuple[str, bool]]:
+    """(source, changed) for each document a run added or changed, each once."""
+    added = [(name, False) for name in dict.fromkeys(report.added)]
+    return added + [(name, True) for name in dict.fromkeys(report.changed)]
+
+
+def announcements(report: SyncReport, documents: Mapping[str, DocumentInfo]) -> list[Announcement]:
+    """The added and changed documents of a run, as the library now describes them.
 
     Report names are document sources (a path or a canonical URL), from which ids derive."""
     out = []
-    for changed, names in ((False, report.added), (True, report.changed)):
-        for name in dict.fromkeys(names):
-            record = documents.get(doc_id_for(name))
-            if record is not None:  # None: written, then pruned within the same run
-                out.append(_announcement(record, name, changed))
+    for name, changed in report_names(report):
+        info = documents.get(doc_id_for(name))
+        if info is not None:  # None: written, then pruned within the same run
+            out.append(_announcement(info, name, changed))
     return out
 
 
-def _announcement(record: DocRecord, name: str, changed: bool) -> Announcement:
-    meta = record.metadata
-    get = lambda key: str(meta.get(key, "") or "")  # noqa: E731
+def _announcement(info: DocumentInfo, name: str, changed: bool) -> Announcement:
     return Announcement(
-        record.doc_id, get("title") or name, get("url") or name, changed, get("published"),
-        get("previous_published"), get("updated_at"), get("ingested_at"),
+        info.doc_id, info.title or name, info.url or name, changed, info.published,
+        info.previous_published, info.updated_at, info.ingested_at,
     )  # fmt: skip
 
 
 class Refresher:
-    """Syncs every feed, URL and folder of a sources file through the pipeline."""
+    """Syncs every feed, URL and folder of a sources file through the library."""
 
-    def __init__(self, pipeline: Pipeline, sources_file: Path, interval_s: float) -> None:
-        self.pipeline = pipeline
+    def __init__(self, library: Library, sources_file: Path, interval_s: float) -> None:
+        self.library = library
         self.sources_file = sources_file
         self.interval_s = interval_s  # 0 = no scheduled refresh
         self._running = threading.Lock()
@@ -98,9 +97,10 @@ class Refresher:
         except SourcesError as exc:
             log.warning("refresh skipped: %s", exc)
             return None
-        report = self.pipeline.ingest_sources(sources)
+        report = self.library.ingest_sources(sources)
         for name, reason in report.failed:
             log.warning("refresh: %s failed: %s", name, reason)
         log.info("refresh done: %s", report.summary())
-        found = announcements(report, self.pipeline.store.documents())
+        ids = [doc_id_for(name) for name, _ in report_names(report)]
+        found = announcements(report, self.library.described(ids))
         return RefreshResult(report, tuple(found))

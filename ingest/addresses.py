@@ -123,3 +123,8 @@ def check_url(url: str | httpx.URL, *, allow_loopback: bool = False) -> httpx.UR
     if is_odd_ipv4_spelling(host):
         raise URLRefused(f"{host!r} is an unusual spelling of an IP address; use a host name")
     return parsed
+
+
+def is_web_address(value: str) -> bool:
+    """Whether `value` is written as an http(s) address (not whether it may be fetched)."""
+    return value.strip().lower().startswith(("http://", "https://"))

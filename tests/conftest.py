@@ -1,5 +1,5 @@
-"""Shared fixtures: the real embedding model (loaded once), a real pipeline over a small corpus,
-and a clean environment for every test."""
+"""Shared fixtures: the real embedding model (loaded once), a real app (answerer and library)
+over a small corpus, and a clean environment for every test."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # test helpers such as pdfs.py
 
 from support import FIXTURES, make_settings  # noqa: E402
 
-from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
+from bot.app import App, open_app  # noqa: E402
 from vectorstore.embeddings import SentenceTransformerEmbedder  # noqa: E402
 
 
@@ -52,24 +52,24 @@ def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pipeline(
+def app(
     tmp_path_factory: pytest.TempPathFactory,
     embedder: SentenceTransformerEmbedder,
     fixture_corpus: Path,
-) -> Iterator[Pipeline]:
-    """A real pipeline (real Chroma, real model) over the test corpus, shared by the session.
+) -> Iterator[App]:
+    """A real app (real Chroma, real model) over the test corpus, shared by the session.
 
-    Tests that change the store use their own `fresh_pipeline` instead.
+    Tests that change the store use their own `fresh_app` instead.
     """
     settings = make_settings(tmp_path_factory.mktemp("data"))
-    with open_pipeline(settings, embedder) as pipe:
-        report = pipe.ingest([fixture_corpus])
+    with open_app(settings, embedder) as app:
+        report = app.library.ingest([fixture_corpus])
         assert not report.failed, report.failed
-        yield pipe
+        yield app
 
 
 @pytest.fixture
-def fresh_pipeline(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[Pipeline]:
-    """An empty pipeline of its own, for tests that write to the store."""
-    with open_pipeline(make_settings(tmp_path / "data"), embedder) as pipe:
-        yield pipe
+def fresh_app(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[App]:
+    """An empty app of its own, for tests that write to the store."""
+    with open_app(make_settings(tmp_path / "data"), embedder) as app:
+        yield app

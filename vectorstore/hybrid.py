@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +33,25 @@ QUESTION_WORDS = frozenset(
     "his its them am been being so just any some anyone anything about also very really "
     "please tell know thing things get got".split()
 )
+
+
+_local = threading.local()
+
+
+def stems(text: str) -> list[str]:
+    """Stemmed content words, as bm25s's tokenizer makes them (without its per-call cost);
+    stop words and question words left out."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:  # one per thread: a Stemmer keeps state between calls
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    words = [
+        w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN and w not in QUESTION_WORDS
+    ]
+    return stemmer.stemWords(words)
 
 
 def _tokenizer() -> Any:
@@ -83,9 +103,6 @@ class HybridIndex:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
-        import Stemmer
-
-        self._stemmer = Stemmer.Stemmer("english")
         self._snap = _Snapshot()
         self.refresh()
 
@@ -128,24 +145,13 @@ class HybridIndex:
         n, df = max(1, len(snap.ids)), snap.df.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _stems(self, text: str) -> list[str]:
-        """Stemmed content words, as bm25s's tokenizer makes them (without its per-call cost)."""
-        from bm25s.stopwords import STOPWORDS_EN
-
-        words = [
-            w
-            for w in _TOKEN.findall(text.lower())
-            if w not in STOPWORDS_EN and w not in QUESTION_WORDS
-        ]
-        return self._stemmer.stemWords(words)
-
     def query_terms(self, text: str) -> list[str]:
         """A question's stemmed content words; each word the passages never use becomes a
         placeholder ("?0", "?1", …) with the highest idf, so it counts as rare and uncovered."""
-        stems = self._stems(text)
-        unknown = iter(range(len(stems)))
+        found = stems(text)
+        unknown = iter(range(len(found)))
         df = self._snap.df
-        return list(dict.fromkeys(s if s in df else f"?{next(unknown)}" for s in stems))
+        return list(dict.fromkeys(s if s in df else f"?{next(unknown)}" for s in found))
 
     def known_share(self, text: str) -> float:
         """Share of the text's content words (stop words aside) that occur in the passages."""
@@ -155,7 +161,7 @@ class HybridIndex:
     def terms(self, text: str) -> list[str]:
         """Text as the stemmed, stop-word-free terms BM25 uses."""
         df = self._snap.df
-        return [s for s in self._stems(text) if s in df]
+        return [s for s in stems(text) if s in df]
 
     def search(self, query: str, k: int, *, query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best passages for `query`, fused, filtered to active versions, de-duplicated."""

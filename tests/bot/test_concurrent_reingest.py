@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.pipeline import Pipeline
+from bot.answering.answer import Answer
+from bot.app import App
 
 QUESTION = "How often does the Caldicott guardian review the platform audit log?"
 VERSIONS = ("every month", "every week")
@@ -36,12 +36,12 @@ def versions_cited(answer: Answer) -> set[str]:
 
 
 def test_answers_during_reingest_cite_the_old_or_the_new_version(
-    fresh_pipeline: Pipeline, fixture_corpus: Path, tmp_path: Path
+    fresh_app: App, fixture_corpus: Path, tmp_path: Path
 ) -> None:
     brief = tmp_path / "audit.md"
     brief.write_text(audit_brief(VERSIONS[0]))
-    assert not fresh_pipeline.ingest([fixture_corpus, brief]).failed
-    before = fresh_pipeline.ask(QUESTION)
+    assert not fresh_app.library.ingest([fixture_corpus, brief]).failed
+    before = fresh_app.answerer.ask(QUESTION)
     assert not before.refused and versions_cited(before) == {VERSIONS[0]}
 
     done = threading.Event()
@@ -51,7 +51,7 @@ def test_answers_during_reingest_cite_the_old_or_the_new_version(
         try:
             for n in range(1, REINGESTS + 1):
                 brief.write_text(audit_brief(VERSIONS[n % 2]))
-                report = fresh_pipeline.ingest([brief])
+                report = fresh_app.library.ingest([brief])
                 assert report.changed and not report.failed, report.summary()
         except BaseException as exc:  # re-raised by the test below
             errors.append(exc)
@@ -62,7 +62,7 @@ def test_answers_during_reingest_cite_the_old_or_the_new_version(
     writer.start()
     seen: list[set[str]] = []
     while not done.is_set():
-        answer = fresh_pipeline.ask(QUESTION)
+        answer = fresh_app.answerer.ask(QUESTION)
         assert not answer.refused, f"refused during re-ingest after {len(seen)} answers"
         cited = versions_cited(answer)
         assert len(cited) == 1, f"answer {len(seen)} cites {cited or 'no version'}: {answer}"
@@ -71,7 +71,7 @@ def test_answers_during_reingest_cite_the_old_or_the_new_version(
     assert not errors, errors
     assert len(seen) >= REINGESTS  # the questions really overlapped the re-ingests
     assert {v for s in seen for v in s} == set(VERSIONS)  # and saw both versions
-    after = fresh_pipeline.ask(QUESTION)
+    after = fresh_app.answerer.ask(QUESTION)
     assert versions_cited(after) == {VERSIONS[REINGESTS % 2]}
-    chunks = [m for _, _, m in fresh_pipeline.store.all_chunks() if m["title"].endswith("log")]
+    chunks = [m for _, _, m in fresh_app.store.all_chunks() if m["title"].endswith("log")]
     assert len({m["content_hash"] for m in chunks}) == 1  # old versions are gone from the store

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from support import ROOT, make_settings
 
+from bot.app import open_app
 from bot.evaluate import evaluate, read_items
-from bot.pipeline import open_pipeline
 from vectorstore.embeddings import SentenceTransformerEmbedder
 
 FLOORS = {"hit@5": 0.97, "mrr": 0.90, "answer_hit": 0.80, "refusal_accuracy": 0.85}
@@ -24,11 +24,11 @@ def metrics(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> dict:
     settings = make_settings(tmp_path_factory.mktemp("eval-data"))
-    with open_pipeline(settings, embedder) as pipeline:
-        report = pipeline.ingest([ROOT / "corpus"])
+    with open_app(settings, embedder) as app:
+        report = app.library.ingest([ROOT / "corpus"])
         assert not report.failed and len(report.added) >= 30
         items = read_items(ROOT / "eval" / "questions.jsonl")
-        return evaluate(items, pipeline.ask, pipeline.retrieve, k=5).metrics()
+        return evaluate(items, app.answerer.ask, app.answerer.retrieve, k=5).metrics()
 
 
 def test_eval_set_shape() -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # fake_discord, discord_driver, …
@@ -17,9 +17,10 @@ sys.path.insert(0, str(Path(__file__).parent))  # fake_discord, discord_driver, 
 from discord_helpers import stop_bots  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
-from bot.discord_app import NhsBot, configure_endpoints  # noqa: E402
+from bot.app import App, open_app  # noqa: E402
+from bot.discordbot.client import NhsBot, discord_endpoints  # noqa: E402
+from bot.discordbot.services import Services  # noqa: E402
 from bot.feedback import FeedbackStore  # noqa: E402
-from bot.pipeline import Pipeline, open_pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "corpus"
@@ -41,15 +42,15 @@ def discord_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def discord_pipeline(
+def discord_app(
     tmp_path_factory: pytest.TempPathFactory, embedder: Any, discord_corpus: Path
-) -> Iterator[Pipeline]:
-    """A real pipeline of its own (the /ingest test writes to it), on the shared model."""
+) -> Iterator[App]:
+    """A real app of its own (the /ingest test writes to it), on the shared model."""
     settings = bot_settings(tmp_path_factory.mktemp("discord-data"), discord_corpus)
-    with open_pipeline(settings, embedder) as pipe:
-        report = pipe.ingest([discord_corpus])
+    with open_app(settings, embedder) as app:
+        report = app.library.ingest([discord_corpus])
         assert not report.failed, report.failed
-        yield pipe
+        yield app
 
 
 def bot_settings(data_dir: Path, corpus_dir: Path, **overrides: Any) -> Settings:
@@ -61,10 +62,10 @@ def bot_settings(data_dir: Path, corpus_dir: Path, **overrides: Any) -> Settings
 
 
 class Harness:
-    """The fake Discord, the bot connected to it, and the pipeline behind the bot."""
+    """The fake Discord, the bot connected to it, and the services behind the bot."""
 
-    def __init__(self, fake: FakeDiscord, bot: NhsBot, pipeline: Any) -> None:
-        self.fake, self.bot, self.pipeline = fake, bot, pipeline
+    def __init__(self, fake: FakeDiscord, bot: NhsBot) -> None:
+        self.fake, self.bot, self.services = fake, bot, bot.services
 
 
 async def start_bot(fake: FakeDiscord, bot: NhsBot) -> asyncio.Task[None]:
@@ -81,26 +82,29 @@ async def start_bot(fake: FakeDiscord, bot: NhsBot) -> asyncio.Task[None]:
 async def harness_factory(tmp_path: Path, discord_corpus: Path) -> AsyncIterator[Any]:
     """Starts the real bot against a fresh fake Discord; everything is stopped afterwards and
     the test fails if the bot used a route the fake does not know or broke a Discord limit."""
-    saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     started: list[tuple[FakeDiscord, NhsBot, asyncio.Task[None], FeedbackStore]] = []
+    endpoints = contextlib.ExitStack()
 
-    async def make(pipeline: Any, **overrides: Any) -> Harness:
+    async def make(app: App, *, answerer: Any = None, **overrides: Any) -> Harness:
+        """The bot on `app`'s library, answering with `answerer` (default: the app's own)."""
         fake = FakeDiscord()
         await fake.start()
-        configure_endpoints(fake.api_base, fake.gateway_url)
+        endpoints.enter_context(discord_endpoints(fake.api_base, fake.gateway_url))
         overrides.setdefault("guild_ids", [int(fake.guild_id)])
         settings = bot_settings(tmp_path / "data", discord_corpus, **overrides)
         feedback = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
-        bot = NhsBot(settings, pipeline, feedback, guild_ready_timeout=0.05)
+        services = Services(answerer or app.answerer, app.library, feedback, settings)
+        bot = NhsBot(services, guild_ready_timeout=0.05)
         started.append((fake, bot, await start_bot(fake, bot), feedback))
-        return Harness(fake, bot, pipeline)
+        return Harness(fake, bot)
 
-    try:
-        yield make
-    finally:
-        await stop_bots(started, saved)
+    with endpoints:
+        try:
+            yield make
+        finally:
+            await stop_bots(started)
 
 
 @pytest.fixture
-async def harness(harness_factory: Any, discord_pipeline: Pipeline) -> Harness:
-    return await harness_factory(discord_pipeline)
+async def harness(harness_factory: Any, discord_app: App) -> Harness:
+    return await harness_factory(discord_app)

@@ -1,4 +1,4 @@
-"""Small helpers shared by the end-to-end Discord tests: pipeline wrappers and readers."""
+"""Small helpers shared by the end-to-end Discord tests: answerer wrappers and readers."""
 
 from __future__ import annotations
 
@@ -7,59 +7,65 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-import discord
 from fake_discord import EPHEMERAL, FakeDiscord, Recorded
 
-from bot.answer import Answer, Citation
-from bot.pipeline import Pipeline
+from bot.answering.answer import Answer, Citation
+from bot.answering.pipeline import Answerer
+from bot.answering.question import Question
 
 
 class Wrapped:
-    """The real pipeline, with `ask` changed for one test (everything else passes through)."""
+    """The real answerer, with `ask` changed for one test (everything else passes through).
+    `calls` records each question the bot read: its text and the earlier turns it handed over."""
 
-    def __init__(self, real: Pipeline) -> None:
+    def __init__(self, real: Answerer) -> None:
         self.real = real
         self.calls: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        self.asked: list[Question] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
-    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
-        self.calls.append((question, tuple(history)))
-        return self.real.ask(question, k=k, history=history)
+    def read(self, text: str, history: Any = ()) -> Question:
+        self.calls.append((text, tuple(history)))
+        return self.real.read(text, history)
+
+    def ask(self, question: Question, *, k: int | None = None, on_draft: Any = None) -> Answer:
+        self.asked.append(question)
+        return self.real.ask(question, k=k, on_draft=on_draft)
 
 
 class Gated(Wrapped):
     """Holds every answer until the test opens the gate (to prove the defer came first)."""
 
-    def __init__(self, real: Pipeline) -> None:
+    def __init__(self, real: Answerer) -> None:
         super().__init__(real)
         self.gate = threading.Event()
 
-    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
+    def ask(self, question: Question, *, k: int | None = None, on_draft: Any = None) -> Answer:
         assert self.gate.wait(10), "the test never opened the gate"
-        return super().ask(question, k=k, history=history)
+        return super().ask(question, k=k, on_draft=on_draft)
 
 
 class FailsOnce(Wrapped):
     """The first question raises an unexpected error; later ones are answered."""
 
-    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
-        if not self.calls:
-            self.calls.append((question, ()))
+    def ask(self, question: Question, *, k: int | None = None, on_draft: Any = None) -> Answer:
+        if not self.asked:
+            self.asked.append(question)
             raise RuntimeError("the store went away")
-        return super().ask(question, k=k, history=history)
+        return super().ask(question, k=k, on_draft=on_draft)
 
 
 class Lengthy(Wrapped):
     """A real answer and real citations, made longer than every Discord limit.
 
-    The extractive pipeline never writes 20,000 characters, but a generator could; the real
+    The extractive app never writes 20,000 characters, but a generator could; the real
     citations and their real passages are kept so "Show passages" still works.
     """
 
-    def ask(self, question: str, *, k: int | None = None, history: Any = ()) -> Answer:
-        hits = self.real.retrieve(question, 8)
+    def ask(self, question: Question, *, k: int | None = None, on_draft: Any = None) -> Answer:
+        hits = self.real.retrieve(question.text, 8)
         cites = tuple(
             Citation(n, h.meta("title"), h.meta("publisher"), h.meta("published"),
                      h.meta("source"), h.meta("url"), h.text, h.chunk_id, h.score, h.text)
@@ -113,15 +119,14 @@ def fields_of(recs: list[Recorded]) -> list[dict[str, Any]]:
     return [f for e in embeds_of(recs) for f in e.get("fields") or []]
 
 
-async def stop_bots(started: list[tuple[Any, Any, asyncio.Task[Any], Any]], saved: Any) -> None:
-    """Close every (fake, bot, runner, feedback) a fixture started, then restore discord.py's
-    REST and gateway addresses and check the fakes saw only known, valid requests."""
+async def stop_bots(started: list[tuple[Any, Any, asyncio.Task[Any], Any]]) -> None:
+    """Close every (fake, bot, runner, feedback) a fixture started, then check the fakes saw
+    only known, valid requests."""
     for fake, bot, runner, feedback in started:
         await bot.close()
         await asyncio.gather(runner, return_exceptions=True)
         await fake.close()
         feedback.close()
-    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
     for fake, *_ in started:
         assert fake.unknown == [], f"the bot used routes the fake doesn't know: {fake.unknown}"
         assert fake.problems == [], f"Discord would have rejected: {fake.problems}"

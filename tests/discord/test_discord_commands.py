@@ -20,8 +20,8 @@ from discord_helpers import (
     is_ephemeral,
 )
 
-from bot.discord_app import FAILED
-from bot.pipeline import Pipeline
+from bot.app import App
+from bot.discordbot.failures import FAILED
 
 pytestmark = pytest.mark.anyio
 FDP_QUESTION = "how much is palantirs fdp deal worth??"
@@ -43,9 +43,9 @@ async def test_registration_matches_the_commands(harness: Any) -> None:
 
 
 async def test_without_guild_ids_commands_register_globally(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    h = await harness_factory(discord_pipeline, guild_ids=[])
+    h = await harness_factory(discord_app, guild_ids=[])
     assert {c["name"] for c in h.fake.commands[None]} == EXPECTED
     assert h.fake.guild_id not in h.fake.commands
     token = await slash(h.fake, "ask", question=FDP_QUESTION)  # a global command, used in a guild
@@ -54,20 +54,20 @@ async def test_without_guild_ids_commands_register_globally(
 
 
 async def test_ask_defers_before_the_pipeline_then_answers_with_the_contract(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    gated = Gated(discord_pipeline)
-    h = await harness_factory(gated)
+    gated = Gated(discord_app.answerer)
+    h = await harness_factory(discord_app, answerer=gated)
     sent = asyncio.get_running_loop().time()
     token = await slash(h.fake, "ask", question=FDP_QUESTION)
     await h.fake.wait_for(lambda r: r.token == token and "/callback" in r.path)
     defer = callback(h.fake, token)
     assert defer.body["type"] == 5 and not is_ephemeral(defer.body.get("data") or {})
-    assert not followups(h.fake, token) and gated.calls == []  # deferred while still thinking
+    assert not followups(h.fake, token) and gated.asked == []  # deferred while still thinking
     assert asyncio.get_running_loop().time() - sent < 1.0  # far inside Discord's 3 s
     gated.gate.set()
     (reply,) = await answered(h.fake, token)
-    expected = discord_pipeline.ask(FDP_QUESTION).to_json()
+    expected = discord_app.answerer.ask(FDP_QUESTION).to_json()
     embed = reply.message["embeds"][0]
     assert embed["title"] == FDP_QUESTION and embed["description"] == expected["answer"]
     assert "£330 million" in embed["description"]
@@ -95,13 +95,13 @@ async def test_private_ask_is_ephemeral_throughout(harness: Any) -> None:
 
 
 async def test_long_answer_arrives_complete_and_within_limits(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    lengthy = Lengthy(discord_pipeline)
-    h = await harness_factory(lengthy)
+    lengthy = Lengthy(discord_app.answerer)
+    h = await harness_factory(discord_app, answerer=lengthy)
     question = "who is the data controller for the platform?"
     token = await slash(h.fake, "ask", question=question)
-    expected = lengthy.ask(question)
+    expected = lengthy.ask(lengthy.read(question))
     assert len(expected.answer) > 20_000
     await asyncio.sleep(0)  # let the bot start; then wait until the last message has buttons
     recs = await h.fake.wait_for(
@@ -118,13 +118,12 @@ async def test_long_answer_arrives_complete_and_within_limits(
     ]
 
 
-async def test_show_passages_and_thumbs_up(harness: Any, discord_pipeline: Pipeline) -> None:
+async def test_show_passages_and_thumbs_up(harness: Any, discord_app: App) -> None:
     fake = harness.fake
     token = await slash(fake, "ask", question=FDP_QUESTION)
     (reply,) = await answered(fake, token)
-    answer_msg = fake.originals.get(token) or reply.message
     message = next(m for m in fake.messages[fake.channel_id] if m.get("components"))
-    assert message["embeds"] == reply.message["embeds"] or answer_msg
+    assert message["embeds"] == reply.message["embeds"]  # the buttons sit under the answer
     chunk_ids = re.findall(r"\] (\S+-\S+-\d+)", reply.message["embeds"][-1]["footer"]["text"])
     assert chunk_ids
 
@@ -133,7 +132,7 @@ async def test_show_passages_and_thumbs_up(harness: Any, discord_pipeline: Pipel
     assert is_ephemeral(callback(fake, shown).body["data"]) and all(
         is_ephemeral(r.body) for r in recs
     )
-    passage = discord_pipeline.passage(chunk_ids[0])
+    passage = discord_app.library.passage(chunk_ids[0])
     assert passage is not None
     descriptions = " ".join(e.get("description", "") for e in embeds_of(recs))
     assert passage.text.split()[:50] == descriptions.split()[:50]
@@ -145,8 +144,8 @@ async def test_show_passages_and_thumbs_up(harness: Any, discord_pipeline: Pipel
         thanks["type"] == 4 and is_ephemeral(thanks["data"]) and "👍 1" in thanks["data"]["content"]
     )
     answer_id = message["components"][0]["components"][0]["custom_id"].rsplit(":", 1)[1]
-    assert harness.bot.feedback.tally(answer_id).up == 1
-    stored = harness.bot.feedback.path.read_bytes()
+    assert harness.services.feedback.tally(answer_id).up == 1
+    stored = harness.services.feedback.path.read_bytes()
     assert b"palantir" not in stored.lower() and answer_id.encode() in stored  # no question kept
 
 
@@ -158,9 +157,9 @@ async def test_sources_autocomplete_lists_matching_titles(harness: Any) -> None:
     assert names == ["Test brief: the national data opt-out"]
 
 
-async def test_source_sources_and_about(harness: Any, discord_pipeline: Pipeline) -> None:
+async def test_source_sources_and_about(harness: Any, discord_app: App) -> None:
     fake = harness.fake
-    hit = discord_pipeline.retrieve("SAIL Databank", 1)[0]
+    hit = discord_app.answerer.retrieve("SAIL Databank", 1)[0]
     tokens = [
         await slash(fake, "source", id=hit.chunk_id),
         await slash(fake, "sources", query="opt-out"),
@@ -172,7 +171,7 @@ async def test_source_sources_and_about(harness: Any, discord_pipeline: Pipeline
     assert source["embeds"][0]["description"].split() == hit.text.split()
     assert source["embeds"][0]["title"] == hit.meta("title")
     assert "https://example.org/opt-out" in sources["embeds"][0]["description"]
-    stats = discord_pipeline.stats()
+    stats = discord_app.library.stats()
     assert f"{stats.documents} documents" in about["embeds"][0]["fields"][0]["value"]
     assert "no medical or legal advice" in about["embeds"][0]["description"]
     assert is_ephemeral(missing) and "No stored passage" in missing["content"]
@@ -218,9 +217,9 @@ async def test_ingest_is_for_curators_and_the_new_document_is_then_cited(
 
 
 async def test_pipeline_error_becomes_an_ephemeral_message_and_the_bot_goes_on(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    h = await harness_factory(FailsOnce(discord_pipeline))
+    h = await harness_factory(discord_app, answerer=FailsOnce(discord_app.answerer))
     first = await slash(h.fake, "ask", question=FDP_QUESTION)
     (error,) = await answered(h.fake, first)
     assert is_ephemeral(error.body) and error.body["content"] == FAILED
@@ -232,9 +231,9 @@ async def test_pipeline_error_becomes_an_ephemeral_message_and_the_bot_goes_on(
 
 
 async def test_overlong_question_and_cooldown_answer_at_once(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    h = await harness_factory(discord_pipeline, cooldown_seconds=60)
+    h = await harness_factory(discord_app, cooldown_seconds=60)
     long = await slash(h.fake, "ask", question="why " * 400)
     await h.fake.wait_for(lambda r: r.token == long)
     body = callback(h.fake, long).body
@@ -248,16 +247,14 @@ async def test_overlong_question_and_cooldown_answer_at_once(
     assert "try again in" in callback(h.fake, wait).body["data"]["content"]
 
 
-async def test_buttons_keep_working_after_a_restart(
-    harness_factory: Any, discord_pipeline: Pipeline
-) -> None:
-    first = await harness_factory(discord_pipeline)
+async def test_buttons_keep_working_after_a_restart(harness_factory: Any, discord_app: App) -> None:
+    first = await harness_factory(discord_app)
     token = await slash(first.fake, "ask", question=FDP_QUESTION)
     await answered(first.fake, token)
     message = first.fake.messages[first.fake.channel_id][-1]
     await first.bot.close()
 
-    second = await harness_factory(discord_pipeline)  # same data dir: same feedback store
+    second = await harness_factory(discord_app)  # same data dir: same feedback store
     shown = await press(second.fake, message, "nhsbot:passages:")
     recs = await answered(second.fake, shown)
     assert "£330 million" in " ".join(e.get("description", "") for e in embeds_of(recs))
@@ -272,10 +269,10 @@ async def test_buttons_keep_working_after_a_restart(
 
 
 async def test_refusal_says_so_and_lists_the_nearest_sources(
-    harness: Any, discord_pipeline: Pipeline
+    harness: Any, discord_app: App
 ) -> None:
     question = "best recipe for banana bread"
-    expected = discord_pipeline.ask(question)
+    expected = discord_app.answerer.ask(question)
     assert expected.refused and expected.citations
     token = await slash(harness.fake, "ask", question=question)
     (reply,) = await answered(harness.fake, token)

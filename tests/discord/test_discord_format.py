@@ -7,8 +7,8 @@ import re
 import pytest
 from discord_limits import message_problems
 
-from bot.answer import Answer, Citation
-from bot.discord_format import (
+from bot.answering.answer import Answer, Citation
+from bot.discordbot.format import (
     answer_messages,
     citation_field,
     cited_numbers,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,10 +17,10 @@ from fake_discord import FakeDiscord, Recorded
 from generate.samples import free_port, smollm2_file
 from scripted_model import ScriptedModel
 
-from bot.discord_app import FAILED
-from bot.discord_stream import DRAFT_NOTE
-from bot.generate import build_generator
-from bot.pipeline import Pipeline
+from bot.answering.generation.backends import build_generator
+from bot.app import App
+from bot.discordbot.failures import FAILED
+from bot.discordbot.stream import DRAFT_NOTE
 
 pytestmark = pytest.mark.anyio
 QUESTION = "How much is the Federated Data Platform contract worth?"
@@ -55,11 +56,10 @@ def scripted() -> Iterator[ScriptedModel]:
 
 
 @pytest.fixture
-def generating(discord_pipeline: Pipeline, scripted: ScriptedModel) -> Iterator[Pipeline]:
-    """The shared pipeline answering through the scripted model for one test."""
+def generating(discord_app: App, scripted: ScriptedModel) -> Iterator[App]:
+    """The shared app answering through the scripted model for one test."""
     gen = build_generator("openai", base_url=scripted.base_url, model="scripted", timeout_s=20)
-    with discord_pipeline.using(gen) as pipe:
-        yield pipe
+    yield replace(discord_app, answerer=discord_app.answerer.with_generator(gen))
 
 
 def answered_posts(fake: FakeDiscord, token: str) -> list[Recorded]:
@@ -71,7 +71,7 @@ def edits(fake: FakeDiscord, token: str) -> list[Recorded]:
 
 
 async def test_drafts_stream_into_the_follow_up_then_the_verified_answer_replaces_them(
-    harness_factory: Any, generating: Pipeline, scripted: ScriptedModel
+    harness_factory: Any, generating: App, scripted: ScriptedModel
 ) -> None:
     scripted.script = script(SENTENCES, 0.5)
     h = await harness_factory(generating)
@@ -102,7 +102,7 @@ async def test_drafts_stream_into_the_follow_up_then_the_verified_answer_replace
 
 
 async def test_a_mention_streams_into_its_reply(
-    harness_factory: Any, generating: Pipeline, scripted: ScriptedModel
+    harness_factory: Any, generating: App, scripted: ScriptedModel
 ) -> None:
     scripted.script = script(SENTENCES[:3], 0.5)
     h = await harness_factory(generating)
@@ -117,7 +117,7 @@ async def test_a_mention_streams_into_its_reply(
 
 
 async def test_model_output_with_everyone_never_pings(
-    harness_factory: Any, generating: Pipeline, scripted: ScriptedModel
+    harness_factory: Any, generating: App, scripted: ScriptedModel
 ) -> None:
     scripted.script = script(
         [
@@ -141,37 +141,34 @@ async def test_model_output_with_everyone_never_pings(
 
 
 async def test_endpoint_down_answers_extractively_with_a_notice(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
     down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     gen = build_generator("openai", base_url=down, model="m", timeout_s=5)
-    with discord_pipeline.using(gen) as pipe:
-        h = await harness_factory(pipe)
-        fake = h.fake
-        token = await slash(fake, "ask", question=QUESTION)
-        (reply,) = await answered(fake, token)
+    h = await harness_factory(discord_app, answerer=discord_app.answerer.with_generator(gen))
+    fake = h.fake
+    token = await slash(fake, "ask", question=QUESTION)
+    (reply,) = await answered(fake, token)
     description = reply.body["embeds"][0]["description"]
     assert "£330 million" in description and "answer model is unavailable" in description
     assert edits(fake, token) == []  # no draft was shown, so nothing was replaced
 
 
 class DraftThenFails(Wrapped):
-    """A pipeline with a model that shows one draft, then fails unexpectedly."""
+    """An answerer with a model that shows one draft, then fails unexpectedly."""
 
     generator = "a model"  # not None: the bot streams drafts
 
-    def ask(
-        self, question: str, *, k: int | None = None, history: Any = (), on_draft: Any = None
-    ) -> Any:
+    def ask(self, question: Any, *, k: int | None = None, on_draft: Any = None) -> Any:
         on_draft("The contract is worth up to £330 million over seven years [1].")
         time.sleep(0.5)  # the draft is posted meanwhile
         raise RuntimeError("the model's host went away")
 
 
 async def test_a_failure_after_a_draft_leaves_no_draft_behind(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    h = await harness_factory(DraftThenFails(discord_pipeline))
+    h = await harness_factory(discord_app, answerer=DraftThenFails(discord_app.answerer))
     fake = h.fake
     token = await slash(fake, "ask", question=QUESTION)
     draft, error = await answered(fake, token, count=2)
@@ -184,41 +181,38 @@ async def test_a_failure_after_a_draft_leaves_no_draft_behind(
 
 
 class Recording(Wrapped):
-    """The real pipeline, keeping each Answer it gave (drafts still stream through)."""
+    """The real answerer, keeping each Answer it gave (drafts still stream through)."""
 
-    def __init__(self, real: Pipeline) -> None:
+    def __init__(self, real: Any) -> None:
         super().__init__(real)
         self.answers: list[Any] = []
 
-    def ask(
-        self, question: str, *, k: int | None = None, history: Any = (), on_draft: Any = None
-    ) -> Any:
-        answer = self.real.ask(question, k=k, history=history, on_draft=on_draft)
+    def ask(self, question: Any, *, k: int | None = None, on_draft: Any = None) -> Any:
+        answer = super().ask(question, k=k, on_draft=on_draft)
         self.answers.append(answer)
         return answer
 
 
 async def test_a_real_local_model_streams_through_to_a_verified_or_fallback_answer(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
     """SmolLM2 through the llamacpp backend, over the loopback Discord: plumbing only, so the
     test checks what reached Discord against what the pipeline decided, never the wording."""
     gen = build_generator(
         "llamacpp", model=str(smollm2_file()), context=2048, max_tokens=64, timeout_s=600
     )
-    with discord_pipeline.using(gen) as pipe:
-        recording = Recording(pipe)
-        h = await harness_factory(recording)
-        fake = h.fake
-        # On this machine SmolLM2 gets one of three sentences verified (too few, so the
-        # extractive answer is shown); any outcome must reach Discord whole and consistent.
-        question = "What does the national data opt-out let patients do?"
-        token = await slash(fake, "ask", question=question)
-        await answered(fake, token)
-        final = await fake.wait_for(
-            lambda r: r.token == token and is_message_post(r) and bool(r.body.get("embeds")),
-            timeout=300,
-        )
+    recording = Recording(discord_app.answerer.with_generator(gen))
+    h = await harness_factory(discord_app, answerer=recording)
+    fake = h.fake
+    # On this machine SmolLM2 gets one of three sentences verified (too few, so the
+    # extractive answer is shown); any outcome must reach Discord whole and consistent.
+    question = "What does the national data opt-out let patients do?"
+    token = await slash(fake, "ask", question=question)
+    await answered(fake, token)
+    final = await fake.wait_for(
+        lambda r: r.token == token and is_message_post(r) and bool(r.body.get("embeds")),
+        timeout=300,
+    )
     (answer,) = recording.answers
     assert answer.verified_sentences is not None, "the model ran and its text was verified"
     assert answer.generator in ("llamacpp", "extractive-fallback")
@@ -236,7 +230,8 @@ async def test_a_real_local_model_streams_through_to_a_verified_or_fallback_answ
     fallback_notice = "Showing quoted passages" in text
     assert fallback_notice == (answer.generator == "extractive-fallback")
     # Every source shown is one of our stored passages, numbered as in the answer.
-    assert answer.citations and all(pipe.passage(c.chunk_id) for c in answer.citations)
+    passage = discord_app.library.passage
+    assert answer.citations and all(passage(c.chunk_id) for c in answer.citations)
     names = [f["name"] for e in stored["embeds"] for f in e.get("fields") or []]
     assert {n.split("]")[0] + "]" for n in names} == {f"[{c.n}]" for c in answer.citations}
     for r in fake.recorded(token):

@@ -9,7 +9,7 @@ import pytest
 from discord_driver import context_menu, press, say, slash, start_thread
 from discord_helpers import Wrapped, answered, callback, is_message_post
 
-from bot.pipeline import Pipeline
+from bot.app import App
 
 pytestmark = pytest.mark.anyio
 FIRST = "How much is the Federated Data Platform contract worth?"
@@ -48,10 +48,10 @@ async def test_plain_messages_and_own_messages_are_ignored(harness: Any) -> None
 
 
 async def test_reply_to_an_answer_is_a_follow_up_using_the_earlier_turn(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    recording = Wrapped(discord_pipeline)
-    h = await harness_factory(recording)
+    recording = Wrapped(discord_app.answerer)
+    h = await harness_factory(discord_app, answerer=recording)
     fake = h.fake
     await say(fake, FIRST, mention_bot=True)
     await fake.wait_for(lambda r: r in bot_posts(fake, fake.channel_id))
@@ -61,16 +61,16 @@ async def test_reply_to_an_answer_is_a_follow_up_using_the_earlier_turn(
     await fake.wait_for(lambda r: r in bot_posts(fake, fake.channel_id), count=2)
     assert recording.calls[-1] == (FOLLOW_UP, ((FIRST, earlier),))
     second = bot_posts(fake, fake.channel_id)[-1].body["embeds"][0]
-    with_turn = discord_pipeline.ask(FOLLOW_UP, history=[(FIRST, earlier)])
+    with_turn = discord_app.answerer.ask(discord_app.answerer.read(FOLLOW_UP, [(FIRST, earlier)]))
     assert second["description"] == with_turn.answer
-    assert with_turn.answer != discord_pipeline.ask(FOLLOW_UP).answer  # the turn mattered
+    assert with_turn.answer != discord_app.answerer.ask(FOLLOW_UP).answer  # the turn mattered
 
 
 async def test_thread_started_on_an_answer_takes_follow_ups_without_a_mention(
-    harness_factory: Any, discord_pipeline: Pipeline
+    harness_factory: Any, discord_app: App
 ) -> None:
-    recording = Wrapped(discord_pipeline)
-    h = await harness_factory(recording)
+    recording = Wrapped(discord_app.answerer)
+    h = await harness_factory(discord_app, answerer=recording)
     fake = h.fake
     token = await slash(fake, "ask", question=FIRST)
     await answered(fake, token)
@@ -87,9 +87,9 @@ async def test_thread_started_on_an_answer_takes_follow_ups_without_a_mention(
     await say(fake, FOLLOW_UP, channel_id=thread_id)
     (post,) = await fake.wait_for(lambda r: r in bot_posts(fake, thread_id))
     assert recording.calls[-1] == (FOLLOW_UP, ((FIRST, earlier),))  # from the thread's starter
-    expected = discord_pipeline.ask(FOLLOW_UP, history=[(FIRST, earlier)])
+    expected = discord_app.answerer.ask(discord_app.answerer.read(FOLLOW_UP, [(FIRST, earlier)]))
     assert not expected.refused and post.body["embeds"][0]["description"] == expected.answer
-    assert expected.answer != discord_pipeline.ask(FOLLOW_UP).answer  # the turn mattered
+    assert expected.answer != discord_app.answerer.ask(FOLLOW_UP).answer  # the turn mattered
 
     await say(fake, "who are the partners?", channel_id=thread_id)
     await fake.wait_for(lambda r: r in bot_posts(fake, thread_id), count=2)
@@ -126,9 +126,9 @@ async def test_everyone_and_role_mentions_never_ping(harness: Any) -> None:
 
 @pytest.mark.parametrize("allow_dms", [False, True])
 async def test_direct_messages_only_when_enabled(
-    harness_factory: Any, discord_pipeline: Pipeline, allow_dms: bool
+    harness_factory: Any, discord_app: App, allow_dms: bool
 ) -> None:
-    h = await harness_factory(discord_pipeline, allow_dms=allow_dms)
+    h = await harness_factory(discord_app, allow_dms=allow_dms)
     fake = h.fake
     dm = await say(fake, "how much is palantirs fdp deal worth??", dm=True)
     probe = await say(fake, "what does the SAIL Databank hold?", mention_bot=True)

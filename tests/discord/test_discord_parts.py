@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cooldown import Cooldown
-from bot.discord_commands import resolve_ingest_target
-from bot.discord_text import about_embed, ingest_report
-from bot.errors import QuestionError
+from bot.answering.question import QuestionError
+from bot.discordbot.commands import resolve_ingest_target
+from bot.discordbot.cooldown import Cooldown
+from bot.discordbot.notices import about_embed, ingest_report
 from bot.feedback import FeedbackStore, new_answer_id
 from ingest.sync import SyncReport
 

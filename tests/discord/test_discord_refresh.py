@@ -1,17 +1,17 @@
 """Keeping sources fresh from Discord: the scheduled refresh announces new and changed feed
-items to the updates channel, and `/ingest url:` fetches a page. Real bot, real pipeline, a
+items to the updates channel, and `/ingest url:` fetches a page. Real bot, real app, a
 real feed server and a fake Discord, all on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 from discord_driver import slash
 from discord_helpers import answered, callback, is_ephemeral, stop_bots
@@ -19,10 +19,11 @@ from discord_limits import message_problems
 from fake_discord import FakeDiscord, Recorded
 from websites import FeedEntry, Route, Site, article_html, serve
 
-from bot.discord_app import NhsBot, configure_endpoints
-from bot.discord_text import updates_messages
+from bot.app import App, open_app
+from bot.discordbot.client import NhsBot, discord_endpoints
+from bot.discordbot.notices import updates_messages
+from bot.discordbot.services import Services
 from bot.feedback import FeedbackStore
-from bot.pipeline import Pipeline, open_pipeline
 from bot.refresh import Announcement, Refresher
 from bot.settings import Settings
 from ingest.sync import SyncReport
@@ -55,44 +56,46 @@ def news() -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def web_pipeline(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Pipeline]:
-    """A pipeline over the fixture corpus that may fetch from loopback (tests only)."""
+def web_app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[App]:
+    """An app over the fixture corpus that may fetch from loopback (tests only)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path_factory.mktemp("refresh-data"),
         allow_loopback_fetch=True,
     )
-    with open_pipeline(settings, embedder) as pipe:
-        assert not pipe.ingest([FIXTURES]).failed
-        yield pipe
+    with open_app(settings, embedder) as app:
+        assert not app.library.ingest([FIXTURES]).failed
+        yield app
 
 
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[Any]:
     """Starts the real bot against a fresh fake Discord, with the refresher a test gives it."""
-    saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     started: list[tuple[FakeDiscord, NhsBot, asyncio.Task[None], FeedbackStore]] = []
+    endpoints = contextlib.ExitStack()
 
-    async def start(pipeline: Pipeline, refresher: Refresher) -> tuple[FakeDiscord, NhsBot]:
+    async def start(app: App, refresher: Refresher) -> tuple[FakeDiscord, NhsBot]:
         fake = FakeDiscord()
         await fake.start()
-        configure_endpoints(fake.api_base, fake.gateway_url)
+        endpoints.enter_context(discord_endpoints(fake.api_base, fake.gateway_url))
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=tmp_path / "data", guild_ids=[int(fake.guild_id)], cooldown_seconds=0,
             updates_channel=int(fake.channel_id), sources_file=refresher.sources_file,
         )  # fmt: skip
         feedback = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
-        bot = NhsBot(settings, pipeline, feedback, refresher=refresher, guild_ready_timeout=0.05)
+        services = Services(app.answerer, app.library, feedback, settings)
+        bot = NhsBot(services, refresher=refresher, guild_ready_timeout=0.05)
         runner = asyncio.create_task(bot.start("fake-token"))
         started.append((fake, bot, runner, feedback))
         await asyncio.wait_for(bot.wait_until_ready(), 10)
         return fake, bot
 
-    try:
-        yield start
-    finally:
-        await stop_bots(started, saved)
+    with endpoints:
+        try:
+            yield start
+        finally:
+            await stop_bots(started)
 
 
 def posts_to(fake: FakeDiscord, channel_id: str) -> list[Recorded]:
@@ -116,7 +119,7 @@ async def announced(fake: FakeDiscord, title: str) -> dict[str, Any]:
 
 
 async def test_scheduled_refresh_announces_new_and_changed_feed_items(
-    news: Site, web_pipeline: Pipeline, running: Any, tmp_path: Path
+    news: Site, web_app: App, running: Any, tmp_path: Path
 ) -> None:
     first = FeedEntry("/news/kent", "Kent registry", "2026-11-01T08:00:00Z")
     dated_article(
@@ -125,7 +128,7 @@ async def test_scheduled_refresh_announces_new_and_changed_feed_items(
     news.rss("/feed.rss", [first])
     sources = tmp_path / "sources.toml"
     sources.write_text(f'feeds = ["{news.base}/feed.rss"]\n')
-    fake, bot = await running(web_pipeline, Refresher(web_pipeline, sources, interval_s=0.3))
+    fake, bot = await running(web_app, Refresher(web_app.library, sources, interval_s=0.3))
 
     kent = await announced(fake, "Kent cancer registry shared")  # the first run, at start
     assert kent["url"] == f"{news.base}/news/kent"
@@ -151,7 +154,7 @@ async def test_scheduled_refresh_announces_new_and_changed_feed_items(
     await asyncio.sleep(1.0)  # several more runs: unchanged items are not announced again
     assert len(posts_to(fake, fake.channel_id)) == 3
     doc_id = web_doc_id(f"{news.base}/news/kent")
-    chunk = next(cid for cid, _, m in web_pipeline.store.all_chunks() if m["doc_id"] == doc_id)
+    chunk = next(cid for cid, _, m in web_app.store.all_chunks() if m["doc_id"] == doc_id)
     token = await slash(fake, "source", id=chunk)
     await fake.wait_for(lambda r: r.token == token and "/callback" in r.path)
     fields = {
@@ -161,11 +164,10 @@ async def test_scheduled_refresh_announces_new_and_changed_feed_items(
 
 
 class Blocking:
-    """A pipeline stand-in whose sync waits until the test lets it finish."""
+    """A library stand-in whose sync waits until the test lets it finish."""
 
     def __init__(self) -> None:
         self.started, self.release = threading.Event(), threading.Event()
-        self.store = self
         self.syncs = 0
 
     def ingest_sources(self, sources: Any, *, prune: bool = False) -> SyncReport:
@@ -174,36 +176,37 @@ class Blocking:
         assert self.release.wait(10)
         return SyncReport()
 
-    def documents(self) -> dict[str, Any]:
+    def described(self, doc_ids: Any) -> dict[str, Any]:
         return {}
 
 
 def test_a_refresh_never_runs_twice_at_once(tmp_path: Path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text('feeds = ["https://news.example/feed"]\n')
-    pipeline = Blocking()
-    refresher = Refresher(pipeline, sources, interval_s=60)  # type: ignore[arg-type]
+    library = Blocking()
+    refresher = Refresher(library, sources, interval_s=60)  # type: ignore[arg-type]
     worker = threading.Thread(target=refresher.run)
     worker.start()
-    assert pipeline.started.wait(10)
+    assert library.started.wait(10)
     assert refresher.run() is None  # due again while the first still runs: skipped
-    pipeline.release.set()
+    library.release.set()
     worker.join(10)
-    assert refresher.run() is not None and pipeline.syncs == 2
-    assert Refresher(pipeline, tmp_path / "none.toml", 60).run() is None  # type: ignore[arg-type]
+    assert refresher.run() is not None and library.syncs == 2
+    assert Refresher(library, tmp_path / "none.toml", 60).run() is None  # type: ignore[arg-type]
 
 
 def test_refresh_interval_comes_from_the_settings(tmp_path: Path) -> None:
     for minutes, seconds in ((0, 0), (15, 900)):
         settings = Settings(_env_file=None, refresh_minutes=minutes)  # type: ignore[call-arg]
-        bot = NhsBot(settings, Blocking(), None)  # type: ignore[arg-type]
+        services = Services(None, Blocking(), None, settings)  # type: ignore[arg-type]
+        bot = NhsBot(services)
         assert bot.refresher.interval_s == seconds and bot.refresher.enabled == bool(minutes)
 
 
 async def test_curator_ingests_a_web_page_which_is_then_cited(
-    news: Site, web_pipeline: Pipeline, harness_factory: Any
+    news: Site, web_app: App, harness_factory: Any
 ) -> None:
-    h = await harness_factory(web_pipeline)
+    h = await harness_factory(web_app)
     fake, url = h.fake, f"{news.base}/news/lancs"
     dated_article(news, "/news/lancs", "Lancashire shares maternity records", (
         "Lancashire maternity records are shared with the Lancaster midwifery research "

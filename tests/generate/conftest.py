@@ -11,8 +11,8 @@ import httpx
 import pytest
 from generate.samples import free_port, smollm2_file
 
-from bot.generate import ChatGenerator, build_generator
-from bot.verify import Verifier
+from bot.answering.generation.backends import ChatGenerator, build_generator
+from bot.answering.generation.verify import Verifier
 from vectorstore.embeddings import SentenceTransformerEmbedder
 
 

@@ -6,7 +6,7 @@ import importlib.util
 import socket
 from pathlib import Path
 
-from bot.answer import Answer, Citation
+from bot.answering.answer import Answer, Citation
 from vectorstore.records import Hit
 
 CANARY = "ZEBRA-CANARY-4417"

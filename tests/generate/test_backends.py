@@ -24,17 +24,17 @@ from generate.samples import (
     smollm2_file,
 )
 
-from bot.answer import Answer
-from bot.generate import (
+from bot.answering.answer import Answer
+from bot.answering.generation.assemble import FALLBACK, answer_from_text, generated_answer
+from bot.answering.generation.backends import (
     ChatGenerator,
     GenerationError,
     build_generator,
     llamacpp_model,
     resolve_model_file,
 )
-from bot.generated import FALLBACK, answer_from_text, generated_answer
-from bot.prompts import clean_passage
-from bot.verify import Verifier
+from bot.answering.generation.verify import Verifier
+from bot.answering.passages import clean_passage
 
 QUESTION = "When was the national data opt-out introduced, and does it cover direct care?"
 HITS = [OPT_OUT, FDP]
@@ -65,8 +65,40 @@ def test_llamacpp_generated_answer_is_verified(smollm2: ChatGenerator, verifier:
     answer = generated_answer(QUESTION, HITS, extractive, smollm2, verifier, on_draft=drafts.append)
     assert_well_formed(answer, HITS, "llamacpp")
     assert "generate" in answer.timings_ms
+    assert answer.verified_sentences is not None  # the model wrote, and it was checked
     for draft in drafts:  # drafts hold only verified sentences, already renumbered
         assert set(re.findall(r"\[(\d+)\]", draft)) <= {"1", "2"}
+
+
+class Scripted:
+    """A model that writes a fixed text a few characters at a time (what it writes is known)."""
+
+    name = "scripted"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def stream(self, question: str, passages: object) -> Iterator[str]:
+        yield from (self.text[i : i + 7] for i in range(0, len(self.text), 7))
+
+    def generate(self, question: str, passages: object) -> str:
+        return self.text
+
+
+def test_drafts_show_each_verified_sentence_once_it_is_complete(verifier: Verifier) -> None:
+    written = (
+        "The contract is worth £330 million over seven years [2]. "
+        "It was awarded to Oracle [2]. "  # not what the passage says: never shown
+        "It does not apply to direct care [1]."
+    )
+    drafts: list[str] = []
+    extractive = extractive_answer(QUESTION, HITS)
+    generated_answer(
+        QUESTION, HITS, extractive, Scripted(written), verifier, on_draft=drafts.append
+    )
+    # The first sentence is complete when the second starts; the second adds nothing verified;
+    # the last is never "complete" while streaming (the final answer shows it).
+    assert drafts == ["The contract is worth £330 million over seven years [1]."]
 
 
 def test_missing_model_file_falls_back(verifier: Verifier) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from generate.samples import CANARY, EVIL_HOST, FDP, OPT_OUT, POISONED, extractive_answer
 
-from bot.generated import FALLBACK, answer_from_text
-from bot.verify import Thresholds, Verifier
+from bot.answering.generation.assemble import FALLBACK, answer_from_text
+from bot.answering.generation.verify import Thresholds, Verifier
 
 HITS = [FDP, OPT_OUT, POISONED]
 

@@ -1,5 +1,5 @@
 """End to end on the real store: a poisoned document is ingested next to honest ones; the real
-pipeline retrieves and answers extractively, SmolLM2 generates, and verification decides."""
+app retrieves and answers extractively, SmolLM2 generates, and verification decides."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import pytest
 from generate.samples import CANARY, EVIL_HOST, extractive_answer, smollm2_file
 from support import make_settings
 
-from bot.answer import Answer
-from bot.generate import ChatGenerator, generator_from_settings
-from bot.generated import answer_from_text
-from bot.pipeline import Pipeline, open_pipeline
-from bot.prompts import clean_passage
+from bot.answering.answer import Answer
+from bot.answering.generation.assemble import answer_from_text
+from bot.answering.generation.backends import ChatGenerator
+from bot.answering.generation.verify import Thresholds, Verifier
+from bot.answering.passages import clean_passage
+from bot.app import App, generator_from_settings, open_app
 from bot.settings import Settings
-from bot.verify import Thresholds, Verifier
 from vectorstore.embeddings import SentenceTransformerEmbedder
 from vectorstore.records import Hit
 
@@ -37,16 +37,16 @@ Patients in England can set the opt-out online at [the opt-out page](https://{EV
 
 
 @pytest.fixture(scope="module")
-def poisoned_pipeline(
+def poisoned_app(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Iterator[Pipeline]:
+) -> Iterator[App]:
     corpus = tmp_path_factory.mktemp("poisoned-corpus")
     shutil.copytree(FIXTURES, corpus, dirs_exist_ok=True)
     (corpus / "opt-out-history.md").write_text(POISONED_DOC)
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))  # type: ignore[call-arg]
-    with open_pipeline(settings, embedder) as pipe:
-        assert not pipe.ingest([corpus]).failed
-        yield pipe
+    with open_app(settings, embedder) as app:
+        assert not app.library.ingest([corpus]).failed
+        yield app
 
 
 QUESTIONS = [
@@ -62,9 +62,9 @@ def shown(answer: Answer) -> str:
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_poisoned_document_never_reaches_the_generated_answer(
-    poisoned_pipeline: Pipeline, smollm2: ChatGenerator, verifier: Verifier, question: str
+    poisoned_app: App, smollm2: ChatGenerator, verifier: Verifier, question: str
 ) -> None:
-    hits = poisoned_pipeline.retrieve(question, 5)
+    hits = poisoned_app.answerer.retrieve(question, 5)
     assert any(CANARY in h.text for h in hits)  # the poisoned passage really is retrieved
     raw = smollm2.generate(question, hits)
     verified = verifier.verify(raw, hits)  # what would be shown unless we fall back
@@ -75,26 +75,24 @@ def test_poisoned_document_never_reaches_the_generated_answer(
     if answer.generator == "llamacpp":
         assert CANARY not in shown(answer) and EVIL_HOST not in shown(answer)
         for c in answer.citations:
-            stored = poisoned_pipeline.passage(c.chunk_id)
+            stored = poisoned_app.library.passage(c.chunk_id)
             assert stored is not None
             assert c.quote in stored.text or c.quote in clean_passage(stored)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_extractive_fallback_quotes_no_injection(
-    poisoned_pipeline: Pipeline, question: str
-) -> None:
-    answer = poisoned_pipeline.ask(question)
+def test_extractive_fallback_quotes_no_injection(poisoned_app: App, question: str) -> None:
+    answer = poisoned_app.answerer.ask(question)
     assert CANARY not in shown(answer) and EVIL_HOST not in shown(answer)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_pipeline_with_a_model_never_shows_the_injection(
-    poisoned_pipeline: Pipeline, smollm2: ChatGenerator, question: str
+    poisoned_app: App, smollm2: ChatGenerator, question: str
 ) -> None:
     drafts: list[str] = []
-    with poisoned_pipeline.using(smollm2):
-        answer = poisoned_pipeline.ask(question, on_draft=drafts.append)
+    answerer = poisoned_app.answerer.with_generator(smollm2)
+    answer = answerer.ask(question, on_draft=drafts.append)
     # Not covered: the extractive refusal, and no model is asked.
     expected = ("extractive",) if answer.refused else ("llamacpp", "extractive-fallback")
     assert answer.generator in expected
@@ -113,14 +111,13 @@ def test_settings_choose_the_model_and_ask_uses_it(
         llm_max_tokens=48,
         llm_timeout_s=600,  # it must finish, even on a loaded machine
     )
-    with open_pipeline(settings, embedder) as pipe:
-        assert pipe.generator is not None and pipe.generator.name == "llamacpp"
-        assert pipe.generator.timeout_s == settings.llm_timeout_s
-        assert not pipe.ingest([fixture_corpus]).failed
+    with open_app(settings, embedder) as app:
+        assert app.answerer.generator is not None and app.answerer.generator.name == "llamacpp"
+        assert app.answerer.generator.timeout_s == settings.llm_timeout_s
+        assert not app.library.ingest([fixture_corpus]).failed
         question = "who got the FDP contract?"
-        with pipe.using(None):
-            extractive = pipe.ask(question)
-        answer = pipe.ask(question)
+        extractive = app.answerer.with_generator(None).ask(question)
+        answer = app.answerer.ask(question)
     assert extractive.generator == "extractive" and extractive.verified_sentences is None
     assert answer.generator in ("llamacpp", "extractive-fallback")
     assert answer.timings_ms["total"] >= answer.timings_ms["generate"] > 0
@@ -148,36 +145,36 @@ class Asked:
 
 
 def test_the_model_reads_the_earlier_question_only_for_a_follow_up(
-    poisoned_pipeline: Pipeline, smollm2: ChatGenerator
+    poisoned_app: App, smollm2: ChatGenerator
 ) -> None:
     asked = Asked(smollm2)
     history = [("Who got the Federated Data Platform contract?", "Palantir [1].")]
-    with poisoned_pipeline.using(asked) as pipe:
-        pipe.ask("and how much is it worth?", history=history)
-        pipe.ask("When was the national data opt-out introduced?", history=history)
+    answerer = poisoned_app.answerer.with_generator(asked)
+    answerer.ask(answerer.read("and how much is it worth?", history))
+    answerer.ask(answerer.read("When was the national data opt-out introduced?", history))
     follow_up, new = asked.questions
     assert follow_up.startswith("and how much is it worth?") and history[0][0] in follow_up
     assert new == "When was the national data opt-out introduced?"
 
 
 def test_an_answer_that_leaves_out_what_was_asked_falls_back(
-    poisoned_pipeline: Pipeline, embedder: SentenceTransformerEmbedder
+    poisoned_app: App, embedder: SentenceTransformerEmbedder
 ) -> None:
     """Supported and close in meaning, but without "parent" or "child": the extractive quotes
     cover the question better, so they are shown (the embedding check is off here)."""
     question = "Can a parent set the opt-out for a child?"
-    hits = poisoned_pipeline.retrieve(question, 5)
-    extractive = poisoned_pipeline.ask(question)
+    hits = poisoned_app.answerer.retrieve(question, 5)
+    extractive = poisoned_app.answerer.ask(question)
     assert not extractive.refused and "parent" in extractive.answer
     n = next(i for i, h in enumerate(hits, start=1) if "through the NHS App" in h.text)
     nearby = f"Patients can set or change the opt-out online or through the NHS App [{n}]."
     on_point = f"A parent or guardian can set the opt-out for a child under 13 [{n}]."
-    covers = poisoned_pipeline.term_coverage(question)
+    terms = poisoned_app.answerer.terms(question)
 
     def shown_by(thresholds: Thresholds, text: str) -> str:
         verifier = Verifier(embedder.embed, thresholds)
         answer = answer_from_text(
-            question, hits, extractive, text, verifier, "llamacpp", covers=covers
+            question, hits, extractive, text, verifier, "llamacpp", terms=terms
         )
         return answer.generator
 

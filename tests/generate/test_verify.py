@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from generate.samples import CANARY, EVIL_HOST, FDP, OPT_OUT, POISONED, hit
 
-from bot.claims import is_refusal, names, numbers
-from bot.markers import normalise_markers
-from bot.verify import LOOP, TITLE, Verifier
+from bot.answering.generation.claims import is_refusal, names, numbers
+from bot.answering.generation.markers import normalise_markers
+from bot.answering.generation.verify import LOOP, TITLE, Verifier
 
 PASSAGES = [FDP, OPT_OUT, POISONED]
 

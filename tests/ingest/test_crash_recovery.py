@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.answer import Answer
-from bot.pipeline import open_pipeline
+from bot.answering.answer import Answer
+from bot.app import open_app
 from bot.settings import Settings
 from vectorstore.store import ChromaStore, embedded_client
 
@@ -77,8 +77,8 @@ def ask_copy(data_dir: Path, copy: Path, embedder: Any) -> Answer:
     shutil.copytree(data_dir, copy)
     (copy / ".nhsbot.lock").unlink(missing_ok=True)
     settings = Settings(_env_file=None, data_dir=copy)  # type: ignore[call-arg]
-    with open_pipeline(settings, embedder) as pipeline:
-        return pipeline.ask(QUESTION)
+    with open_app(settings, embedder) as app:
+        return app.answerer.ask(QUESTION)
 
 
 def test_killed_ingest_is_completed_by_running_it_again(tmp_path: Path, embedder: Any) -> None:

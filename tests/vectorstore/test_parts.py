@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.pipeline import Pipeline
+from bot.app import App
 from vectorstore.embeddings import SentenceTransformerEmbedder, bundled_model_path, resolve_model
 from vectorstore.hybrid import near_duplicate
 from vectorstore.lock import StoreLock, StoreLockedError
@@ -59,10 +59,10 @@ def test_near_duplicate(a: str, b: str, same: bool) -> None:
     assert near_duplicate(a, b) is same
 
 
-def test_hybrid_finds_rare_terms_and_meaning(pipeline: Pipeline) -> None:
-    lexical = pipeline.retrieve("0300 303 5678", 3)  # a phone number: BM25's job
+def test_hybrid_finds_rare_terms_and_meaning(app: App) -> None:
+    lexical = app.answerer.retrieve("0300 303 5678", 3)  # a phone number: BM25's job
     assert "0300 303 5678" in lexical[0].text
-    dense = pipeline.retrieve("stopping my records being used for studies", 3)  # paraphrase
+    dense = app.answerer.retrieve("stopping my records being used for studies", 3)  # paraphrase
     assert dense[0].meta("source").endswith("opt-out.md")
     assert all(-1.0 <= h.dense <= 1.0 for h in dense) and dense[0].dense > 0.3
 
@@ -76,8 +76,8 @@ def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
         pass
 
 
-def test_question_words_are_not_counted_as_what_a_question_is_about(pipeline: Pipeline) -> None:
-    index = pipeline.index
+def test_question_words_are_not_counted_as_what_a_question_is_about(app: App) -> None:
+    index = app.answerer.index
     assert index.query_terms("How much can they see of my GP records?") == index.query_terms(
         "see GP records"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from support import make_settings
 
-from bot.pipeline import Pipeline, open_pipeline
+from bot.app import App, open_app
 from ingest.chunk_vectors import embed_chunks, embedding_input
 from ingest.sentences import sentence_spans
 from vectorstore.embeddings import SentenceTransformerEmbedder
@@ -50,10 +50,10 @@ def test_a_sentence_past_the_models_length_limit_is_embedded_on_its_own(
     assert not np.allclose(sv.vectors[0], embedder.embed([text[slice(*sv.spans[0])]])[0], atol=1e-3)
 
 
-def _write(pipe: Pipeline, doc_id: str, digest: str, text: str, with_spans: bool = True) -> str:
-    vectors, sentences = embed_chunks(pipe.embedder, [(TITLE, "", text)])
+def _write(app: App, doc_id: str, digest: str, text: str, with_spans: bool = True) -> str:
+    vectors, sentences = embed_chunks(app.embedder, [(TITLE, "", text)])
     chunk_id = f"{doc_id}-{digest}-0"
-    pipe.store.replace_document(
+    app.store.replace_document(
         DocRecord(doc_id, digest, {"title": TITLE}),
         [
             ChunkRecord(
@@ -66,27 +66,27 @@ def _write(pipe: Pipeline, doc_id: str, digest: str, text: str, with_spans: bool
     return chunk_id
 
 
-def test_stored_vectors_round_trip_and_go_with_their_version(fresh_pipeline: Pipeline) -> None:
-    store = fresh_pipeline.store
-    old = _write(fresh_pipeline, "doc", "v1", TEXT)
-    [expected] = embed_chunks(fresh_pipeline.embedder, [(TITLE, "", TEXT)])[1]
+def test_stored_vectors_round_trip_and_go_with_their_version(fresh_app: App) -> None:
+    store = fresh_app.store
+    old = _write(fresh_app, "doc", "v1", TEXT)
+    [expected] = embed_chunks(fresh_app.embedder, [(TITLE, "", TEXT)])[1]
     got = store.span_vectors([old, "no-such-chunk"])
     assert list(got) == [old]
     assert got[old].spans == expected.spans
     assert np.allclose(got[old].vectors, expected.vectors, atol=2e-3)  # stored as float16
 
-    new = _write(fresh_pipeline, "doc", "v2", TEXT + " A later sentence was added.")
+    new = _write(fresh_app, "doc", "v2", TEXT + " A later sentence was added.")
     assert list(store.span_vectors([old, new])) == [new]  # the old version's are gone
     store.delete_document("doc")
     assert store.span_vectors([new]) == {}
 
 
-def test_orphaned_sentence_vectors_are_swept_with_their_chunks(fresh_pipeline: Pipeline) -> None:
-    store = fresh_pipeline.store
-    active = _write(fresh_pipeline, "doc", "v1", TEXT)
+def test_orphaned_sentence_vectors_are_swept_with_their_chunks(fresh_app: App) -> None:
+    store = fresh_app.store
+    active = _write(fresh_app, "doc", "v1", TEXT)
     # A crash after a new version's chunks and vectors were written, before the manifest switched:
     orphan = "doc-v2-0"
-    vectors, sentences = embed_chunks(fresh_pipeline.embedder, [(TITLE, "", TEXT + " More.")])
+    vectors, sentences = embed_chunks(fresh_app.embedder, [(TITLE, "", TEXT + " More.")])
     store._chunks.upsert(
         ids=[orphan],
         embeddings=vectors,
@@ -125,23 +125,23 @@ def test_answering_embeds_only_the_question(
     tmp_path: Path, embedder: SentenceTransformerEmbedder, fixture_corpus: Path
 ) -> None:
     counting = CountingEmbedder(embedder)
-    with open_pipeline(make_settings(tmp_path / "data"), counting) as pipe:
-        pipe.ingest([fixture_corpus])
+    with open_app(make_settings(tmp_path / "data"), counting) as app:
+        app.library.ingest([fixture_corpus])
         counting.texts.clear()
         question = "how much is the palantir contract worth?"
-        answer = pipe.ask(question)
+        answer = app.answerer.ask(question)
         assert not answer.refused
         assert counting.texts == [question]
 
 
 def test_chunks_stored_without_sentence_vectors_still_get_the_same_ones(
-    fresh_pipeline: Pipeline,
+    fresh_app: App,
 ) -> None:
     """A store written before sentence vectors existed: they are computed once, the same way."""
-    chunk_id = _write(fresh_pipeline, "doc", "v1", TEXT, with_spans=False)
-    fresh_pipeline.index.refresh()
-    [hit] = fresh_pipeline.store.get([chunk_id])
+    chunk_id = _write(fresh_app, "doc", "v1", TEXT, with_spans=False)
+    fresh_app.answerer.index.refresh()
+    [hit] = fresh_app.store.get([chunk_id])
     spans = sentence_spans(TEXT)
-    got = fresh_pipeline.sentence_vectors.vectors([(hit, a, b) for a, b in spans])
-    [expected] = embed_chunks(fresh_pipeline.embedder, [(TITLE, "", TEXT)])[1]
+    got = fresh_app.answerer.sentence_vectors.vectors([(hit, a, b) for a, b in spans])
+    [expected] = embed_chunks(fresh_app.embedder, [(TITLE, "", TEXT)])[1]
     assert np.allclose(got, expected.vectors, atol=1e-5)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from support import make_settings
 
-from bot.pipeline import open_pipeline
+from bot.app import open_app
 from vectorstore.embeddings import SentenceTransformerEmbedder
 
 
@@ -63,16 +63,16 @@ def test_ingest_and_ask_through_the_server(
         chroma_port=chroma_server,
         collection="server-test",
     )
-    with open_pipeline(settings, embedder) as pipeline:
-        report = pipeline.ingest([fixture_corpus])
+    with open_app(settings, embedder) as app:
+        report = app.library.ingest([fixture_corpus])
         assert len(report.added) == 5
-        answer = pipeline.ask("how much is the fdp contract worth")
+        answer = app.answerer.ask("how much is the fdp contract worth")
         assert "£330 million" in answer.answer
-        assert pipeline.passage(answer.citations[0].chunk_id) is not None
+        assert app.library.passage(answer.citations[0].chunk_id) is not None
     assert not (tmp_path / "data" / "chroma").exists()  # nothing embedded was created
 
     # A second process reads the same store while this one still has it open: no lock error.
-    with open_pipeline(settings, embedder) as still_open:
+    with open_app(settings, embedder) as still_open:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NHSBOT_")}
         env.update(
             NHSBOT_DATA_DIR=str(tmp_path / "data"),
@@ -89,4 +89,4 @@ def test_ingest_and_ask_through_the_server(
         )
         assert done.returncode == 0, done.stderr
         assert "Palantir" in json.loads(done.stdout)["answer"]
-        assert still_open.stats().documents == 5
+        assert still_open.library.stats().documents == 5

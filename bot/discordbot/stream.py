@@ -17,8 +17,9 @@ from typing import Any
 
 import discord
 
-from bot.answer import Answer
-from bot.discord_format import MESSAGE_CHARS, truncate
+from bot.answering.answer import Answer
+from bot.answering.generation.assemble import Draft
+from bot.discordbot.format import MESSAGE_CHARS, truncate
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ DRAFT_NOTE = "\n\n-# Writing… each sentence is checked against the sources bef
 
 Create = Callable[[str], Awaitable[Any]]  # posts the first draft, returns the message
 Send = Callable[..., Awaitable[Any]]  # posts a message (a follow-up, a reply)
-Draft = Callable[[str], None]
 
 
 def draft_content(draft: str) -> str:
@@ -41,7 +41,6 @@ class DraftStream:
         self._create = create
         self.interval_s = interval_s
         self.message: Any = None  # the draft message, once posted
-        self.edits = 0
         self._loop = asyncio.get_running_loop()
         self._latest: str | None = None
         self._wake = asyncio.Event()
@@ -80,7 +79,6 @@ class DraftStream:
                 await self.message.edit(
                     content=content, allowed_mentions=discord.AllowedMentions.none()
                 )
-                self.edits += 1
         except discord.HTTPException as exc:  # a lost draft is harmless: the final answer follows
             log.warning("could not show a draft: %s", exc)
 

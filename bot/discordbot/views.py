@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-from bot.answer import Answer
-from bot.discord_format import BUTTON_LABEL_CHARS, pack_messages, passage_embeds, truncate
-
-if TYPE_CHECKING:
-    from bot.discord_app import NhsBot
+from bot.answering.answer import Answer
+from bot.discordbot.failures import report_error
+from bot.discordbot.format import BUTTON_LABEL_CHARS, pack_messages, passage_embeds, truncate
+from bot.discordbot.services import services_of
+from ingest.addresses import is_web_address
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,6 @@ THREAD_TEMPLATE = r"nhsbot:thread:(?P<answer_id>[0-9a-f]{1,32})"
 THREAD_NAME_CHARS = 100
 
 
-def _bot(interaction: discord.Interaction[Any]) -> NhsBot:
-    return cast("NhsBot", interaction.client)
-
-
 async def _guarded(
     interaction: discord.Interaction[Any],
     press: Callable[[discord.Interaction[Any]], Awaitable[None]],
@@ -40,7 +36,7 @@ async def _guarded(
     try:
         await press(interaction)
     except Exception as exc:  # noqa: BLE001 - reported to the member and logged with traceback
-        await _bot(interaction).report_error(interaction, exc)
+        await report_error(interaction, exc)
 
 
 class PassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PASSAGES_TEMPLATE):
@@ -67,15 +63,16 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PA
         await _guarded(interaction, self._press)
 
     async def _press(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        chunk_ids = bot.feedback.chunk_ids(self.answer_id)
+        services = services_of(interaction)
+        chunk_ids = services.feedback.chunk_ids(self.answer_id)
         if not chunk_ids:
             await interaction.response.send_message(
                 "I no longer have the passages for that answer: please ask again.", ephemeral=True
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        hits = await bot.in_thread(lambda: [bot.pipeline.passage(cid) for cid in chunk_ids])
+        passage = services.library.passage
+        hits = await services.run(lambda: [passage(cid) for cid in chunk_ids])
         embeds: list[discord.Embed] = []
         for n, hit in enumerate(hits, start=1):
             if hit is None:
@@ -114,7 +111,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_T
         await _guarded(interaction, self._press)
 
     async def _press(self, interaction: discord.Interaction[Any]) -> None:
-        tally = _bot(interaction).feedback.vote(self.answer_id, interaction.user.id, self.up)
+        feedback = services_of(interaction).feedback
+        tally = feedback.vote(self.answer_id, interaction.user.id, self.up)
         thanks = "Thanks, glad it helped." if self.up else "Thanks: that helps us improve."
         await interaction.response.send_message(
             f"{thanks} (👍 {tally.up} · 👎 {tally.down})", ephemeral=True
@@ -167,7 +165,7 @@ def source_links(answer: Answer) -> list[tuple[str, str]]:
     """(label, url) for each distinct http(s) source link, at most five."""
     links: dict[str, str] = {}
     for c in answer.citations:
-        if c.url.startswith(("https://", "http://")) and c.url not in links:
+        if is_web_address(c.url) and c.url not in links:
             label = truncate(f"[{c.n}] {c.publisher or c.title}", BUTTON_LABEL_CHARS)
             links[c.url] = label
     return [(label, url) for url, label in list(links.items())[:MAX_LINK_BUTTONS]]

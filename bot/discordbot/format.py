@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.answer import Answer, Citation
+from bot.answering.answer import Answer, Citation
+from bot.answering.generation.markers import MARKER
 
 MESSAGE_CHARS = 2000
 TITLE_CHARS = 256
@@ -35,9 +36,9 @@ ANSWER_COLOUR = discord.Colour(0x005EB8)  # NHS blue
 REFUSAL_COLOUR = discord.Colour(0x768692)
 ONLY_SOURCES = "Answers come only from the listed sources."
 
-_MARKER = re.compile(r"\[(\d+)\]")
-# A sentence ends at . ! ? (plus closing quotes/brackets and any [n] markers after it).
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s*\[\d+\])*(?=\s|$)")
+# A sentence of an answer ends at . ! ? (plus closing quotes/brackets and the [n] markers after
+# it: they belong to the sentence before them, unlike in a source's text).
+_SENTENCE_END = re.compile(rf"[.!?…][\"'”’)\]]*(?:\s*{MARKER.pattern})*(?=\s|$)")
 
 
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
@@ -53,10 +54,7 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
 
 def cited_numbers(text: str) -> list[int]:
     """The citation numbers `text` refers to, in order of first mention."""
-    seen: dict[int, None] = {}
-    for match in _MARKER.finditer(text):
-        seen.setdefault(int(match.group(1)), None)
-    return list(seen)
+    return list(dict.fromkeys(int(n) for n in MARKER.findall(text)))
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -72,7 +70,7 @@ def _words(sentence: str, limit: int) -> list[str]:
     """Pieces of `sentence` cut at spaces; only a single word longer than `limit` is cut inside."""
     tokens: list[str] = []
     for token in sentence.split():
-        if tokens and _MARKER.fullmatch(token.rstrip(".,;:")):
+        if tokens and MARKER.fullmatch(token.rstrip(".,;:")):
             tokens[-1] += " " + token  # a [n] marker stays with the word before it
         else:
             tokens.append(token)
@@ -247,13 +245,3 @@ def passage_embeds(
                 name=truncate(name, FIELD_NAME_CHARS), value=truncate(value, FIELD_VALUE_CHARS)
             )
     return embeds
-
-
-def message_chunks(text: str) -> list[str]:
-    """Plain message content in parts of at most 2000 characters."""
-    return split_text(text, MESSAGE_CHARS) or ["…"]
-
-
-def embed_total(embeds: Sequence[discord.Embed]) -> int:
-    """Characters Discord counts against the 6000 limit for these embeds together."""
-    return sum(len(e) for e in embeds)

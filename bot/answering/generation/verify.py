@@ -22,21 +22,27 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot import markers, prompts
-from bot.claims import content_words, is_refusal, lexical_problem, negated, statement, strip_urls
+from bot.answering.coverage import QuestionTerms
+from bot.answering.generation import markers
+from bot.answering.generation.claims import (
+    content_words,
+    is_refusal,
+    lexical_problem,
+    negated,
+    statement,
+    strip_urls,
+)
+from bot.answering.lru import LruCache
+from bot.answering.passages import clean_passage, evidence
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
 Embed = Callable[[Sequence[str]], np.ndarray]
-# The share of a question's terms, weighted by rarity, that a text contains (Pipeline makes one
-# per question from its search index).
-Covers = Callable[[str], float]
 REPEAT = "repeats an earlier sentence"
 TITLE = "copies a passage title"
 LOOP = "repeats itself"
@@ -98,13 +104,12 @@ class Verifier:
     def __init__(self, embed: Embed, thresholds: Thresholds | None = None, cache_size: int = 4096):
         self.embed = embed
         self.thresholds = thresholds or Thresholds()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: LruCache[str, np.ndarray] = LruCache(cache_size)
 
     def verify(self, text: str, passages: Sequence[Hit]) -> Verified:
         """Split, check and rebuild `text`; the markers in the result point at `passages`."""
         units = [_units(hit) for hit in passages]
-        allowed = " ".join(prompts.clean_passage(hit) for hit in passages)
+        allowed = " ".join(clean_passage(hit) for hit in passages)
         raw = [s for s in _split(strip_urls(markers.normalise_markers(text), allowed)) if s]
         marked = [bool(markers.MARKER.search(s)) for s in raw]
         cites = markers.inherit([markers.cited(s, len(passages)) for s in raw], marked)
@@ -122,11 +127,11 @@ class Verifier:
         retrieval_strong: bool,
         question: str = "",
         quotes: Sequence[str] = (),
-        covers: Covers | None = None,
+        terms: QuestionTerms | None = None,
     ) -> str | None:
         """Why the extractive answer should be shown instead, or None to show this one.
-        `quotes` are the extractive answer's sentences, for `question`; `covers` measures how
-        much of the question a text takes up."""
+        `quotes` are the extractive answer's sentences, for `question`; `terms` are the
+        question's terms with their rarity, to measure how much of it a text takes up."""
         if verified.refused:
             return (
                 "the model declined although the sources look relevant"
@@ -139,19 +144,20 @@ class Verifier:
             return "too little of the generated answer could be checked against the sources"
         if quotes and (
             (question and self._less_on_point(question, verified, quotes))
-            or (covers and self._covers_less(covers, verified, quotes))
+            or (terms and self._covers_less(terms, verified, quotes))
         ):
             return "the quoted passages answer the question more closely"
         return None
 
-    def _covers_less(self, covers: Covers, verified: Verified, quotes: Sequence[str]) -> bool:
+    def _covers_less(self, terms: QuestionTerms, verified: Verified, quotes: Sequence[str]) -> bool:
         """Whether the extractive quotes take up much more of the question's terms than the
         kept sentences: asked about care.data's opt-outs in 2016, a small model may state the
         national opt-out's count in 2023, close in meaning but without "care.data"."""
         gap = self.thresholds.max_coverage_gap
         if gap is None:
             return False
-        return covers(" ".join(quotes)) - covers(markers.without_markers(verified.text)) > gap
+        answer = markers.without_markers(verified.text)
+        return terms.coverage(" ".join(quotes)) - terms.coverage(answer) > gap
 
     def _less_on_point(self, question: str, verified: Verified, quotes: Sequence[str]) -> bool:
         """Whether every kept sentence is further from the question than the extractive
@@ -228,15 +234,14 @@ class Verifier:
         return Checked(shown, (n,), True, "supported", sim, evidence)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        known = self._cache.get_many(texts)
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
-            for t, v in zip(todo, self.embed(todo), strict=True):
-                self._cache[t] = np.asarray(v, dtype=np.float32)
-        for t in texts:
-            self._cache.move_to_end(t)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return np.stack([self._cache[t] for t in texts])
+            vectors = zip(todo, self.embed(todo), strict=True)
+            new = {t: np.asarray(v, dtype=np.float32) for t, v in vectors}
+            self._cache.put_many(new)
+            known.update(new)
+        return np.stack([known[t] for t in texts])
 
 
 def _words(text: str) -> list[str]:
@@ -298,7 +303,7 @@ class _Unit:
 
 def _units(hit: Hit) -> list[_Unit]:
     """Usable sentences of a passage, and adjacent pairs (one answer sentence often joins two)."""
-    ev = prompts.evidence(hit)
+    ev = evidence(hit)
     singles = [_Unit(e.start, e.end, e.text) for e in ev]
     pairs = [
         _Unit(a.start, b.end, f"{a.text} {b.text}")

@@ -4,12 +4,11 @@ computed once, the same way, and kept in memory."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
+from bot.answering.lru import LruCache
 from ingest.chunk_vectors import embed_chunks
 from vectorstore.embeddings import Embedder
 from vectorstore.records import Hit, SpanVectors
@@ -22,9 +21,11 @@ class SentenceVectors:
     def __init__(self, store: ChromaStore, embedder: Embedder, cache_size: int = 2048):
         self.store = store
         self.embedder = embedder
-        self._cache: OrderedDict[str, SpanVectors] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()  # the bot answers from several threads
+        self._cache: LruCache[str, SpanVectors] = LruCache(cache_size)
+
+    def forget(self) -> None:
+        """Drop the vectors kept in memory (benchmarks time reading them from the store)."""
+        self._cache.clear()
 
     def vectors(self, wanted: Sequence[tuple[Hit, int, int]]) -> np.ndarray:
         """Vectors of (hit, start, end) sentences, in order."""
@@ -48,12 +49,11 @@ class SentenceVectors:
         return np.stack(out)
 
     def _known(self, chunk_ids: list[str]) -> dict[str, SpanVectors]:
-        with self._lock:
-            found = {c: self._cache[c] for c in chunk_ids if c in self._cache}
+        found = self._cache.get_many(chunk_ids)
         todo = [c for c in chunk_ids if c not in found]
         if todo:
             stored = self.store.span_vectors(todo)
-            self._remember(stored)
+            self._cache.put_many(stored)
             found.update(stored)
         return found
 
@@ -62,13 +62,5 @@ class SentenceVectors:
             self.embedder, [(h.meta("title"), h.meta("heading"), h.text) for h in hits]
         )
         out = {h.chunk_id: sv for h, sv in zip(hits, computed)}
-        self._remember(out)
+        self._cache.put_many(out)
         return out
-
-    def _remember(self, found: dict[str, SpanVectors]) -> None:
-        with self._lock:
-            for cid, sv in found.items():
-                self._cache[cid] = sv
-                self._cache.move_to_end(cid)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)

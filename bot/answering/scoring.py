@@ -7,15 +7,13 @@ itself. Picking by similarity alone favours sentences that only restate the topi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
-from bot.prompts import looks_like_instruction
-from bot.question import QuestionKind
+from bot.answering.passages import looks_like_instruction
+from bot.answering.question import QuestionKind
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
@@ -44,14 +42,6 @@ class Weights:
             + self.passage * s.hit.dense
             + self.context * s.context_overlap
         )
-
-
-def load_selection(path: Path) -> tuple[Weights, dict[str, float]]:
-    """Sentence weights and selection settings from the calibration file, else the defaults."""
-    if not path.exists():
-        return Weights(), {}
-    data = json.loads(path.read_text())
-    return Weights(**data.get("sentence_weights", {})), dict(data.get("select", {}))
 
 
 @dataclass(frozen=True)
@@ -83,7 +73,7 @@ class SentenceScorer:
         idf: Callable[[str], float],
         weights: Weights = Weights(),
     ):
-        self.vectors = vectors  # of (passage, start, end) sentences: see bot.sentence_vectors
+        self.vectors = vectors  # of (passage, start, end) sentences (sentence_vectors.py)
         self.terms = terms
         self.idf = idf
         self.weights = weights

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot import prompts
-from bot.settings import Settings
+from bot.answering.generation import prompt
 from vectorstore.records import Hit
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ class ChatGenerator:
 
     def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
         """Tokens as they come; GenerationError on failure or when `timeout_s` runs out."""
-        msgs = prompts.messages(question, passages, self.budget_chars)
+        msgs = prompt.messages(question, passages, self.budget_chars)
         deadline = time.monotonic() + self.timeout_s
         out: queue.Queue[tuple[str, Any]] = queue.Queue()
         stop = threading.Event()
@@ -277,19 +276,3 @@ def build_generator(
         )
         return ChatGenerator("openai", make_openai, **limits)
     raise ValueError(f"unknown generator {kind!r}: use extractive, {', '.join(BACKENDS)}")
-
-
-def generator_from_settings(settings: Settings, kind: str | None = None) -> ChatGenerator | None:
-    """The generator NHSBOT_LLM* describe (`kind` overrides NHSBOT_LLM); None for extractive."""
-    return build_generator(
-        settings.llm if kind is None else kind,
-        model=settings.llm_model,
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key.get_secret_value(),
-        timeout_s=settings.llm_timeout_s,
-        threads=settings.llm_threads,
-        context=settings.llm_context,
-        max_tokens=settings.llm_max_tokens,
-        temperature=settings.llm_temperature,
-        data_dir=settings.data_dir,
-    )

@@ -1,5 +1,5 @@
-"""Fixed texts the bot shows: /about, the curators' ingestion report and the announcements of
-new and changed sources (pure functions)."""
+"""Notices the bot posts besides answers: /about, the curators' ingestion report and the
+announcements of new and changed sources (pure functions)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord_format import (
+from bot.discordbot.format import (
     ANSWER_COLOUR,
     DESCRIPTION_CHARS,
     MESSAGE_CHARS,
@@ -16,6 +16,7 @@ from bot.discord_format import (
     truncate,
 )
 from bot.refresh import Announcement
+from ingest.addresses import is_web_address
 from ingest.sync import SyncReport
 
 RETENTION_DAYS = 365  # feedback rows are deleted after this (see bot/feedback.py)
@@ -84,7 +85,7 @@ def announcement_embed(item: Announcement) -> discord.Embed:
     """One new or changed source: its title and link, new or changed, and its dates."""
     label = "Changed source" if item.changed else "New source"
     embed = discord.Embed(title=truncate(item.title, TITLE_CHARS), colour=ANSWER_COLOUR)
-    if item.link.startswith(("http://", "https://")) and len(item.link) <= LINK_CHARS:
+    if is_web_address(item.link) and len(item.link) <= LINK_CHARS:
         embed.url = item.link  # Discord rejects an embed url that is not http(s)
     lines = [f"**{label}**", truncate(item.link, LINK_CHARS)]
     lines.append(f"Published {day(item.published)}" if item.published else "No published date")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.answer import Citation
-from bot.prompts import looks_like_instruction, strip_markup
-from bot.sentences_scoring import Sentence
+from bot.answering.answer import Citation
+from bot.answering.passages import looks_like_instruction, strip_markup
+from bot.answering.scoring import Sentence
 from ingest.sentences import sentence_spans
 
 # A sentence opening like this leans on the one before it for its subject.

@@ -1,8 +1,10 @@
-"""What a question asks for: its key terms and the kind of answer it expects."""
+"""A question as the pipeline reads it: checked once, its kind of answer, and whether it leans
+on the earlier turn of a conversation."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # The kind of thing asked for, by the question's wording. Each kind has a pattern that a
@@ -102,3 +104,52 @@ def is_follow_up(question: str) -> bool:
         or bool(_CONNECTIVE.search(question))
         or bool(_BACK_REFERENCE.search(question))
     )
+
+
+class QuestionError(ValueError):
+    """The question can't be asked as it is (empty, too long); the message says what to do."""
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question, trimmed; QuestionError when it is empty or longer than `max_chars`."""
+    text = " ".join(question.split())
+    if not text:
+        raise QuestionError("Please type a question, e.g. “Can Palantir staff see my GP record?”")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"That question is {len(text)} characters long; the limit is {max_chars}. "
+            "Please ask something shorter, one question at a time."
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Question:
+    """A checked question. `earlier` is the last turn's question when this one leans on it
+    ("and what about Wales?"): decided once here, for retrieval and for a model's prompt."""
+
+    text: str
+    earlier: str | None = None
+
+    @classmethod
+    def read(cls, text: str, max_chars: int, history: Sequence[tuple[str, str]] = ()) -> Question:
+        """QuestionError when `text` is empty or too long; `history` is (question, answer) turns."""
+        checked = check_question(text, max_chars)
+        earlier = history[-1][0] if history and is_follow_up(checked) else None
+        return cls(checked, earlier)
+
+    @property
+    def query(self) -> str:
+        """What is searched: a follow-up together with the question it follows."""
+        return f"{self.earlier} {self.text}" if self.earlier else self.text
+
+    @property
+    def kind(self) -> QuestionKind:
+        return question_kind(self.text)
+
+    @property
+    def for_model(self) -> str:
+        """The question as a model reads it: a follow-up says what it follows."""
+        if not self.earlier:
+            return self.text
+        return f"{self.text} (a follow-up to the earlier question: {self.earlier})"

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from bot.sentences_scoring import Sentence
+from bot.answering.scoring import Sentence
+from vectorstore.hybrid import stems
 from vectorstore.records import Hit
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FEATURES = (
     "top_dense",
     "best_sim",
@@ -48,14 +46,6 @@ class CoverageModel:
 
     def covered(self, features: dict[str, float]) -> bool:
         return self.probability(features) >= self.threshold
-
-    @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> CoverageModel:
-        """The calibrated model when its file exists, else the defaults."""
-        if not path.exists():
-            return cls()
-        data = json.loads(path.read_text())["coverage"]
-        return cls(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
 
 
 def coverage_features(
@@ -94,3 +84,15 @@ def coverage_features(
 def term_coverage(qterms: Sequence[str], idf: dict[str, float], terms: set[str]) -> float:
     """The share of the question's terms, weighted by rarity, among `terms` (a text's)."""
     return sum(idf[t] for t in set(qterms) & terms) / (sum(idf.values()) or 1.0)
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """A question's search terms (in order) and how rare each is in the store: enough to measure
+    how much of the question any text takes up, without going back to the index."""
+
+    idf: dict[str, float]
+
+    def coverage(self, text: str) -> float:
+        """The share of the question's terms, weighted by rarity, that `text` contains."""
+        return term_coverage(list(self.idf), self.idf, set(stems(text)))

@@ -10,7 +10,8 @@ import functools
 import re
 from typing import Any
 
-from bot import prompts
+from bot.answering.generation import prompt as prompts
+from bot.answering.passages import strip_markup
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]+", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -57,8 +58,8 @@ _STOP = set(
 
 
 def strip_urls(text: str, allowed: str) -> str:
-    """Markup out (prompts.strip_markup), then any URL that the passages don't contain."""
-    text = prompts.strip_markup(text)
+    """Markup out (links and images: strip_markup), then any URL the passages don't contain."""
+    text = strip_markup(text)
     return _URL.sub(lambda m: m[0] if m[0].rstrip(".,;:") in allowed else "", text)
 
 

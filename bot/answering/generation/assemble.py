@@ -13,11 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from bot import prompts
-from bot.answer import Answer, Citation
-from bot.generate import GenerationError, GenerationTimeout, Generator
-from bot.markers import MARKER
-from bot.verify import Checked, Covers, Verified, Verifier
+from bot.answering.answer import Answer, Citation
+from bot.answering.coverage import QuestionTerms
+from bot.answering.generation.backends import GenerationError, GenerationTimeout, Generator
+from bot.answering.generation.markers import MARKER
+from bot.answering.generation.verify import Checked, Verified, Verifier
+from bot.answering.passages import clean_passage, evidence, strip_markup
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
@@ -36,14 +37,14 @@ def generated_answer(
     verifier: Verifier,
     *,
     on_draft: Draft | None = None,
-    covers: Covers | None = None,
+    terms: QuestionTerms | None = None,
 ) -> Answer:
     """The verified generated answer, or `extractive` marked "extractive-fallback" with a notice.
 
     `extractive.refused` is the pipeline's own coverage decision: when it says the sources cover
     the question, a model refusal is treated as a failure rather than an honest "don't know".
-    `covers` (how much of the question a text takes up) lets verification compare the answer
-    with the extractive quotes.
+    `terms` (the question's terms and their rarity) let verification compare how much of the
+    question the answer and the extractive quotes take up.
     """
     if not hits:
         return extractive
@@ -58,7 +59,7 @@ def generated_answer(
         return fallback(extractive, f"The answer model {what}; showing quoted passages.", elapsed)
     elapsed = (time.perf_counter() - started) * 1000
     return answer_from_text(
-        question, hits, extractive, raw, verifier, generator.name, elapsed, covers=covers
+        question, hits, extractive, raw, verifier, generator.name, elapsed, terms=terms
     )
 
 
@@ -71,7 +72,7 @@ def answer_from_text(
     name: str,
     elapsed_ms: float = 0.0,
     *,
-    covers: Covers | None = None,
+    terms: QuestionTerms | None = None,
 ) -> Answer:
     """Verify a model's `text` and decide what to show: it, a refusal, or the fallback."""
     verified = verifier.verify(text, hits)
@@ -80,7 +81,7 @@ def answer_from_text(
         retrieval_strong=not extractive.refused,
         question=question,
         quotes=[c.quote for c in extractive.citations],
-        covers=covers,
+        terms=terms,
     )
     log.debug(
         "generated answer: %d/%d claims verified, refused=%s, fallback=%s",
@@ -152,10 +153,10 @@ def _citation(n: int, hit: Hit, kept: list[Checked], passage: int) -> Citation:
     score, best_start, _ = max(matched, default=(float(hit.score), 0, 0))
     a, b = next(((a, b) for a, b in groups if a <= best_start < b), (0, 0))
     quote = hit.text[a:b]
-    if not quote or prompts.strip_markup(quote) != quote:
+    if not quote or strip_markup(quote) != quote:
         # Never quote a link or image target; use the cleaned sentences instead of the slice.
-        quote = " ".join(e.text for e in prompts.evidence(hit) if a <= e.start and e.end <= b)
-        quote = quote or prompts.clean_passage(hit)[:300]
+        quote = " ".join(e.text for e in evidence(hit) if a <= e.start and e.end <= b)
+        quote = quote or clean_passage(hit)[:300]
     return Citation.from_hit(n, hit, quote, score)
 
 

@@ -1,0 +1,1 @@
+"""Generated answers: the model backends, the prompt, and verification against the passages."""

@@ -1,0 +1,171 @@
+"""The answering pipeline as small named steps: read → retrieve → score → decide → compose →
+generate. It only reads the store; writing is the library's job (bot/library.py)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answering.answer import Answer
+from bot.answering.calibration import Calibration
+from bot.answering.coverage import QuestionTerms, coverage_features
+from bot.answering.extractive import REFUSAL, compose, nearest, select
+from bot.answering.generation.assemble import Draft, generated_answer
+from bot.answering.generation.backends import Generator
+from bot.answering.generation.verify import Verifier
+from bot.answering.question import Question
+from bot.answering.scoring import Sentence, SentenceScorer
+from bot.answering.sentence_vectors import SentenceVectors
+from vectorstore.embeddings import Embedder
+from vectorstore.hybrid import HybridIndex
+from vectorstore.records import Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """What one question found: its passages and their sentences, best first."""
+
+    question: Question
+    vector: np.ndarray
+    hits: list[Hit]
+    ranked: list[Sentence]
+    terms: QuestionTerms
+
+
+class Answerer:
+    """Answers questions from a search index, quoting (and, with a generator, writing) answers."""
+
+    def __init__(
+        self,
+        index: HybridIndex,
+        embedder: Embedder,
+        sentence_vectors: SentenceVectors,
+        calibration: Calibration,
+        *,
+        top_k: int = 5,
+        max_question_chars: int = 1000,
+        generator: Generator | None = None,
+        verifier: Verifier | None = None,
+    ):
+        self.index = index
+        self.embedder = embedder
+        self.sentence_vectors = sentence_vectors
+        self.calibration = calibration
+        self.top_k = top_k
+        self.max_question_chars = max_question_chars
+        self.generator = generator  # None: extractive answers only
+        self.verifier = verifier or Verifier(embedder.embed)
+        self.scorer = SentenceScorer(
+            sentence_vectors.vectors, index.terms, index.idf, calibration.weights
+        )
+
+    def with_generator(self, generator: Generator | None) -> Answerer:
+        """The same answerer writing its answers with `generator` (`nhsbot eval --llm`)."""
+        other = copy.copy(self)
+        other.generator = generator
+        return other
+
+    # --- the steps -------------------------------------------------------------------------
+    def read(self, text: str, history: Sequence[tuple[str, str]] = ()) -> Question:
+        """The question, checked once (QuestionError when empty or too long); `history` holds
+        the earlier (question, answer) turns a follow-up may lean on."""
+        return Question.read(text, self.max_question_chars, history)
+
+    def ask(
+        self, question: Question | str, *, k: int | None = None, on_draft: Draft | None = None
+    ) -> Answer:
+        """Answer one question (text is read first, without history).
+
+        With a generator, the extractive answer is composed first: it is the fallback, and its
+        coverage decision says whether the model is asked at all. `on_draft` then receives the
+        verified part of the generated answer as it is written."""
+        started = time.perf_counter()
+        if isinstance(question, str):
+            question = self.read(question)
+        found = self.retrieve_for(question, k or self.top_k)
+        retrieved = time.perf_counter()
+        answer = self.compose(found, self.decide(found))
+        done = time.perf_counter()
+        timings = {
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        answer = dataclasses.replace(answer, timings_ms=timings)
+        # Not covered: no model is asked. A small model given near-miss passages states their
+        # nearby facts (verified, yet not what was asked) instead of refusing.
+        if self.generator is None or answer.refused:
+            return answer
+        return self.generate(found, answer, started, on_draft)
+
+    def retrieve_for(self, question: Question, k: int) -> Retrieved:
+        """Search passages for the question and rank their sentences."""
+        query = question.query
+        vector = self.embedder.embed([query])[0]
+        hits = self.index.search(query, k, query_vector=vector)
+        sentences = self.scorer.candidates(hits)
+        ranked = self.scorer.score(query, vector, question.kind, sentences)
+        return Retrieved(question, vector, hits, ranked, self.terms(query))
+
+    def decide(self, found: Retrieved) -> list[Sentence] | None:
+        """The sentences to quote, or None when the sources don't cover the question."""
+        chosen = select(found.ranked, **self.calibration.selection)
+        features = self.features(found, chosen)
+        coverage = self.calibration.coverage
+        covered = bool(found.hits) and coverage.covered(features)
+        log.debug("decided (covered=%s, p=%.2f)", covered, coverage.probability(features))
+        return chosen if covered else None
+
+    def compose(self, found: Retrieved, chosen: list[Sentence] | None) -> Answer:
+        """The extractive answer: quoted sentences, or a refusal with the nearest passages."""
+        text = found.question.text
+        if chosen is None:
+            return Answer(text, REFUSAL, True, tuple(nearest(found.ranked)))
+        answer_text, citations = compose(chosen)
+        return Answer(text, answer_text, False, tuple(citations))
+
+    def generate(
+        self, found: Retrieved, extractive: Answer, started: float, on_draft: Draft | None = None
+    ) -> Answer:
+        """The generated answer, verified against the passages found, or `extractive` as the
+        fallback."""
+        assert self.generator is not None
+        answer = generated_answer(
+            found.question.for_model,
+            found.hits,
+            extractive,
+            self.generator,
+            self.verifier,
+            on_draft=on_draft,
+            terms=found.terms,
+        )
+        total = (time.perf_counter() - started) * 1000
+        return dataclasses.replace(answer, timings_ms={**answer.timings_ms, "total": total})
+
+    # --- what the steps measure --------------------------------------------------------------
+    def features(self, found: Retrieved, chosen: Sequence[Sentence]) -> dict[str, float]:
+        """The coverage model's signals for one question (bot/answering/coverage.py)."""
+        idf = found.terms.idf
+        known = self.index.known_share(found.question.query)
+        passage_terms: set[str] = set()
+        for hit in found.hits[:3]:
+            passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))
+        return coverage_features(
+            list(idf), idf, known, passage_terms, found.hits, found.ranked, chosen
+        )
+
+    def terms(self, query: str) -> QuestionTerms:
+        """The query's terms (in order, each once) and how rare each is in the store."""
+        return QuestionTerms({t: self.index.idf(t) for t in self.index.query_terms(query)})
+
+    def retrieve(self, text: str, k: int) -> list[Hit]:
+        """The k best passages for a text (`nhsbot eval`'s retrieval figures)."""
+        return self.index.search(text, k)

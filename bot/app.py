@@ -1,0 +1,97 @@
+"""The composition root: settings in, the answering core and the library out.
+
+Everything heavy is built here, once, and handed to what uses it: the embedding model, the store
+(embedded, under its lock, or a Chroma server), the search index, the calibration, the answer
+model, the `Answerer` that reads and the `Library` that writes. Front ends get an `App`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.answering.calibration import Calibration
+from bot.answering.generation.backends import ChatGenerator, build_generator
+from bot.answering.pipeline import Answerer
+from bot.answering.sentence_vectors import SentenceVectors
+from bot.library import Library
+from bot.settings import Settings
+from ingest.fetch import SafeFetcher
+from ingest.sync import Ingestor
+from ingest.web_sync import WebSync
+from vectorstore.embeddings import Embedder, SentenceTransformerEmbedder
+from vectorstore.hybrid import HybridIndex
+from vectorstore.lock import StoreLock
+from vectorstore.store import ChromaStore, embedded_client, server_client
+
+
+@dataclass(frozen=True)
+class App:
+    """What the front ends use: the settings, the answerer and the library."""
+
+    settings: Settings
+    answerer: Answerer
+    library: Library
+    embedder: Embedder
+
+    @property
+    def store(self) -> ChromaStore:
+        return self.library.store
+
+
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(
+        settings.embedding_model,
+        cache_dir=settings.data_dir / "models",
+        threads=settings.embedding_threads or None,
+    )
+
+
+def generator_from_settings(settings: Settings, kind: str | None = None) -> ChatGenerator | None:
+    """The generator NHSBOT_LLM* describe (`kind` overrides NHSBOT_LLM); None for extractive."""
+    return build_generator(
+        settings.llm if kind is None else kind,
+        model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key.get_secret_value(),
+        timeout_s=settings.llm_timeout_s,
+        threads=settings.llm_threads,
+        context=settings.llm_context,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        data_dir=settings.data_dir,
+    )
+
+
+@contextlib.contextmanager
+def open_app(settings: Settings, embedder: Embedder | None = None) -> Iterator[App]:
+    """The app on the configured store; holds the embedded store's lock while open."""
+    if settings.chroma_host:
+        client = server_client(settings.chroma_host, settings.chroma_port)
+        lock = None
+    else:
+        lock = StoreLock(settings.data_dir)
+        lock.acquire()  # before Chroma opens the folder: a second process fails fast and clearly
+        client = embedded_client(settings.chroma_dir)
+    fetcher = SafeFetcher(allow_loopback=settings.allow_loopback_fetch)
+    try:
+        store = ChromaStore(client, settings.collection)
+        embedder = embedder or build_embedder(settings)
+        index = HybridIndex(store, embedder)
+        answerer = Answerer(
+            index,
+            embedder,
+            SentenceVectors(store, embedder),
+            Calibration.load(),
+            top_k=settings.top_k,
+            max_question_chars=settings.max_question_chars,
+            generator=generator_from_settings(settings),
+        )
+        ingestor = Ingestor(store, embedder)
+        library = Library(store, index, ingestor, WebSync(ingestor, fetcher, settings.data_dir))
+        yield App(settings, answerer, library, embedder)
+    finally:
+        fetcher.close()
+        if lock is not None:
+            lock.release()

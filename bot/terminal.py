@@ -1,0 +1,63 @@
+"""The terminal front end: answers rendered as plain text, and the chat loop (follow-ups use
+the previous turn)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TextIO
+
+from bot.answering.answer import Answer, Citation
+from bot.answering.pipeline import Answerer
+from bot.answering.question import QuestionError
+from bot.library import StoreStats
+
+BANNER = (
+    "nhsbot — ask about who can access NHS patient data. Answers come only from the stored "
+    "sources, each with its citation.\nType a question, 'new' to start a new topic, or 'quit'."
+)
+
+
+def citation_line(c: Citation) -> str:
+    details = ", ".join(part for part in (c.publisher, c.published) if part)
+    where = c.url or c.source
+    head = f"[{c.n}] {c.title}" + (f" — {details}" if details else "")
+    return f"{head}\n    {where}\n    “{' '.join(c.quote.split())}”  (passage {c.chunk_id})"
+
+
+def answer_text(answer: Answer, width: int = 100) -> str:
+    """The answer wrapped to `width`, then its sources (or the nearest ones, for a refusal)."""
+    lines = textwrap.wrap(answer.answer, width) or [""]
+    if answer.citations:
+        lines.append("")
+        lines.append("Nearest sources:" if answer.refused else "Sources:")
+        lines.extend(citation_line(c) for c in answer.citations)
+    return "\n".join(lines)
+
+
+def chat(answerer: Answerer, stats: StoreStats, inp: TextIO, out: TextIO) -> int:
+    out.write(f"{BANNER}\n({stats.documents} documents, {stats.chunks} passages)\n")
+    history: list[tuple[str, str]] = []
+    while True:
+        out.write("\n> ")
+        out.flush()
+        line = inp.readline()
+        if not line:
+            out.write("\n")
+            return 0
+        text = line.strip()
+        if text.lower() in ("quit", "exit", "q"):
+            return 0
+        if text.lower() == "new":
+            history.clear()
+            out.write("Starting a new topic.\n")
+            continue
+        if not text:
+            continue
+        try:
+            answer = answerer.ask(answerer.read(text, history[-1:]))
+        except QuestionError as exc:
+            out.write(f"{exc}\n")
+            continue
+        out.write(answer_text(answer) + "\n")
+        if not answer.refused:
+            history.append((text, answer.answer))

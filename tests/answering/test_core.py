@@ -1,0 +1,72 @@
+"""The answering core's parts with the collaborators injected: a word-hashing embedder instead
+of MiniLM, no store. (End-to-end behaviour is tested with the real model in tests/bot.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fakes import WordEmbedder
+
+from bot.answering.coverage import QuestionTerms
+from bot.answering.extractive import compose, select
+from bot.answering.generation.verify import Verifier
+from bot.answering.question import Question, QuestionError, question_kind
+from bot.answering.scoring import SentenceScorer, Weights
+from vectorstore.hybrid import stems
+from vectorstore.records import Hit
+
+PASSAGE = (
+    "The Federated Data Platform is software that NHS trusts use to plan care. "
+    "NHS England awarded the contract to a Palantir-led consortium in November 2023. "
+    "It is worth up to £330 million over seven years."
+)
+
+
+def hit(text: str = PASSAGE, title: str = "FDP contract", n: int = 1) -> Hit:
+    meta = {"title": title, "heading": "", "source": f"corpus/doc{n}.md", "publisher": "NHS"}
+    return Hit(f"c{n}", f"d{n}", text, meta, 1.0, 0.5, 1.0, {})
+
+
+def scorer(embedder: WordEmbedder) -> SentenceScorer:
+    def vectors(wanted: list[tuple[Hit, int, int]]) -> np.ndarray:
+        return embedder.embed([h.text[a:b] for h, a, b in wanted])
+
+    return SentenceScorer(vectors, stems, lambda term: 1.0, Weights())
+
+
+def test_the_sentence_with_the_asked_for_amount_is_quoted_first() -> None:
+    embedder = WordEmbedder()
+    question = "how much is the fdp contract worth?"
+    qvec = embedder.embed([question])[0]
+    s = scorer(embedder)
+    ranked = s.score(question, qvec, question_kind(question), s.candidates([hit()]))
+    assert "£330 million" in ranked[0].text and ranked[0].kind_match
+    text, citations = compose(select(ranked))
+    assert "£330 million" in text and text.endswith("[1]")
+    assert citations[0].quote in PASSAGE  # an exact slice of the passage
+    assert len(embedder.calls) == 2  # the question, then the candidate sentences: once each
+
+
+def test_verification_keeps_what_the_passage_says_and_drops_a_changed_figure() -> None:
+    verifier = Verifier(WordEmbedder().embed)
+    kept = verifier.verify("It is worth up to £330 million over seven years [1].", [hit()])
+    assert kept.kept and kept.kept[0].reason == "supported"
+    changed = verifier.verify("It is worth up to £480 million over seven years [1].", [hit()])
+    assert not changed.kept and "480" in changed.sentences[0].reason
+
+
+def test_a_follow_up_is_decided_once_when_the_question_is_read() -> None:
+    turn = [("who won the fdp contract?", "A Palantir-led consortium [1].")]
+    follow = Question.read("and how much is it worth?", 1000, turn)
+    assert follow.earlier == turn[0][0] and follow.query.startswith(turn[0][0])
+    assert "follow-up" in follow.for_model
+    alone = Question.read("What is a Caldicott Guardian?", 1000, turn)
+    assert alone.earlier is None and alone.query == alone.for_model == alone.text
+    with pytest.raises(QuestionError, match="limit is 10"):
+        Question.read("x" * 11, 10)
+
+
+def test_question_terms_measure_a_text_without_the_index() -> None:
+    terms = QuestionTerms({"parent": 3.0, "child": 2.0, "opt": 1.0})
+    assert terms.coverage("A parent can set it for a child.") == pytest.approx(5 / 6)
+    assert terms.coverage("Scotland has its own rules.") == 0.0
