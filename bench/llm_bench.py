@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from qwen_model import assemble_qwen  # noqa: E402
 from bot.answering.answer import Answer  # noqa: E402
 from bot.answering.coverage import QuestionTerms  # noqa: E402
 from bot.answering.generation.assemble import answer_from_text  # noqa: E402
-from bot.answering.generation.backends import Generator, build_generator, llamacpp_model  # noqa: E402
+from bot.answering.generation.backends import Generator, build_generator  # noqa: E402
 from bot.answering.generation.verify import Thresholds, Verifier  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.evaluate import EvalItem, percentile, read_items  # noqa: E402
@@ -127,7 +128,14 @@ def run_ours(app: App, items: Sequence[EvalItem], model: Path, log: Path) -> dic
     gen = build_generator("llamacpp", model=str(model), timeout_s=300, context=4096)
     assert gen is not None
     gen.warm()
-    recording = Recording(gen)
+    try:
+        return answer_all(app, items, Recording(gen), log)
+    finally:
+        gen.close()  # the model's process
+
+
+def answer_all(app: App, items: Sequence[EvalItem], recording: Recording, log: Path) -> dict:
+    """Each question answered extractively and with the recorded model, side by side."""
     extractive_rows, generated_rows = [], []
     with log.open("w") as out:
         for item in items:
@@ -141,6 +149,26 @@ def run_ours(app: App, items: Sequence[EvalItem], model: Path, log: Path) -> dic
             out.flush()  # a long run can be inspected (or swept) while it goes
             print(f"{item.id}: {answer.generator} {answer.answer[:100]!r}", file=sys.stderr)
     return {"extractive": metrics(extractive_rows), "llamacpp+verify": metrics(generated_rows)}
+
+
+def llamacpp_model(model_file: Path, *, threads: int, context: int, max_tokens: int) -> Any:
+    """The recipe's model: LangChain's ChatLlamaCpp in this process, with the settings its
+    defaults get wrong (FACTS.md). (nhsbot itself runs a local model in a child process.)"""
+    with warnings.catch_warnings():  # the package's sunset notice: ChatLlamaCpp still works
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp
+
+    return ChatLlamaCpp(
+        model_path=str(model_file),
+        n_ctx=context,  # default 512 cuts RAG prompts
+        n_batch=min(512, context),  # default 8 makes prompt reading slow
+        n_threads=threads,  # llama-cpp's default here is 1
+        rope_freq_base=0,  # 0 = the file's own value; LangChain's 10000 breaks Qwen
+        temperature=0.0,  # LangChain's default is 0.8
+        repeat_penalty=1.0,
+        max_tokens=max_tokens,
+        verbose=False,
+    )
 
 
 def run_recipe(corpus: Path, items: Sequence[EvalItem], model: Path, embed: Callable) -> dict:
@@ -161,7 +189,7 @@ def run_recipe(corpus: Path, items: Sequence[EvalItem], model: Path, embed: Call
         [p.read_text(errors="ignore") for p in sorted(corpus.glob("*.md"))]
     )
     store = InMemoryVectorStore.from_documents(docs, MiniLM())
-    llm = llamacpp_model(model, threads=2, context=4096, max_tokens=256, temperature=0.0)
+    llm = llamacpp_model(model, threads=2, context=4096, max_tokens=256)
     rows = []
     for item in items:
         started = time.perf_counter()

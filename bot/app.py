@@ -75,6 +75,7 @@ def open_app(settings: Settings, embedder: Embedder | None = None) -> Iterator[A
         lock.acquire()  # before Chroma opens the folder: a second process fails fast and clearly
         client = embedded_client(settings.chroma_dir)
     fetcher = SafeFetcher(allow_loopback=settings.allow_loopback_fetch)
+    answerer: Answerer | None = None
     try:
         store = ChromaStore(client, settings.collection)
         embedder = embedder or build_embedder(settings)
@@ -92,6 +93,8 @@ def open_app(settings: Settings, embedder: Embedder | None = None) -> Iterator[A
         library = Library(store, index, ingestor, WebSync(ingestor, fetcher, settings.data_dir))
         yield App(settings, answerer, library, embedder)
     finally:
+        if answerer is not None and answerer.generator is not None:
+            answerer.generator.close()  # a local model's process stops with us
         fetcher.close()
         if lock is not None:
             lock.release()

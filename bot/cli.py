@@ -138,6 +138,7 @@ def print_report(report: SyncReport, *, as_json: bool) -> int:
 
 
 def cmd_ask(app: App, args: argparse.Namespace) -> int:
+    warm(app.answerer.generator)
     if args.question == "-":
         return ask_stream(app.answerer, sys.stdin, sys.stdout, args.k, as_json=args.json)
     try:
@@ -212,11 +213,11 @@ def cmd_eval(app: App, args: argparse.Namespace) -> int:
     table: dict[str, dict[str, Any]] = {}
     for kind in kinds:
         generator = generator_from_settings(settings, kind)
-        warm(generator)
-        answerer = app.answerer.with_generator(generator)
-        ask = functools.partial(answerer.ask, k=args.k)
-        report = evaluate(items, ask, answerer.retrieve, k=args.k, generator=kind)
-        table[kind] = report.metrics()
+        try:
+            table[kind], report = evaluate_with(app, generator, kind, items, args.k)
+        finally:
+            if generator is not None:
+                generator.close()  # a local model's process: one at a time
         if args.details:
             print_details(report)
     if args.json:
@@ -228,6 +229,17 @@ def cmd_eval(app: App, args: argparse.Namespace) -> int:
             cells = "  ".join(f"{str(table[k].get(name, '–')):>20}" for k in kinds)
             print(f"{name:>22}  {cells}")
     return 0
+
+
+def evaluate_with(
+    app: App, generator: ChatGenerator | None, kind: str, items: list, k: int
+) -> tuple[dict[str, Any], Report]:
+    """The eval set answered with `generator` (None: extractive): its metrics and report."""
+    warm(generator)
+    answerer = app.answerer.with_generator(generator)
+    ask = functools.partial(answerer.ask, k=k)
+    report = evaluate(items, ask, answerer.retrieve, k=k, generator=kind)
+    return report.metrics(), report
 
 
 def print_details(report: Report) -> None:

@@ -81,6 +81,7 @@ class FakeDiscord:
         self.followups: dict[str, dict[str, Any]] = {}  # message id → follow-up (ephemeral too)
         self.identified = asyncio.Event()
         self.identify: dict[str, Any] = {}
+        self.identifies = 0  # sessions started (a reconnect that can't resume starts another)
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
         self._send_lock = asyncio.Lock()
@@ -161,6 +162,7 @@ class FakeDiscord:
                 await self._send({"op": 11})
             elif data["op"] == 2:
                 self.identify = data["d"]
+                self.identifies += 1
                 await self._ready()
             elif data["op"] == 6:
                 await self.dispatch("RESUMED", {})

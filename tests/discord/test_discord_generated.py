@@ -5,6 +5,7 @@ and its sources replace the draft; nothing a model writes can ping anyone."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +15,7 @@ import pytest
 from discord_driver import say, slash
 from discord_helpers import Wrapped, answered, is_ephemeral, is_message_post
 from fake_discord import FakeDiscord, Recorded
-from generate.samples import free_port, smollm2_file
+from generate.samples import KillsMidAnswer, free_port, smollm2_file
 from scripted_model import ScriptedModel
 
 from bot.answering.generation.backends import build_generator
@@ -237,3 +238,44 @@ async def test_a_real_local_model_streams_through_to_a_verified_or_fallback_answ
     for r in fake.recorded(token):
         if is_message_post(r):
             assert r.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_model_crash_mid_answer_costs_one_answer_and_the_bot_stays_connected(
+    harness_factory: Any, discord_app: App
+) -> None:
+    """The local model's process is killed (SIGSEGV) while it answers: that member gets the
+    quoted passages with a notice, the bot keeps its gateway session, and once the process is
+    back the next answer is generated again."""
+    gen = build_generator(
+        "llamacpp", model=str(smollm2_file()), context=2048, max_tokens=64, timeout_s=600
+    )
+    assert gen is not None and gen.server is not None
+    gen.server.backoff_s = (0.2,)
+    gen.warm()
+    try:
+        h = await harness_factory(
+            discord_app, answerer=discord_app.answerer.with_generator(KillsMidAnswer(gen))
+        )
+        fake, question = h.fake, "What does the national data opt-out let patients do?"
+        first = await final_answer(fake, await slash(fake, "ask", question=question))
+        assert "answer model is unavailable" in first
+        while gen.server.restarts == 0:  # the watcher restarts the process
+            await asyncio.sleep(0.1)
+        recording = Recording(discord_app.answerer.with_generator(gen))
+        h.services.answerer = recording
+        second = await final_answer(fake, await slash(fake, "ask", question=question))
+        assert "answer model is unavailable" not in second
+        (answer,) = recording.answers
+        assert answer.verified_sentences is not None  # the model wrote, and it was checked
+        assert not h.bot.is_closed() and fake.identifies == 1  # never reconnected
+    finally:
+        gen.close()
+
+
+async def final_answer(fake: FakeDiscord, token: str) -> str:
+    """The description of the answer that replaced any draft (waits for it)."""
+    recs = await fake.wait_for(
+        lambda r: r.token == token and is_message_post(r) and bool(r.body.get("embeds")),
+        timeout=300,
+    )
+    return str(recs[-1].body["embeds"][0]["description"])

@@ -22,8 +22,9 @@ def verifier(embedder: SentenceTransformerEmbedder) -> Verifier:
 
 
 @pytest.fixture(scope="session")
-def smollm2() -> ChatGenerator:
-    """The llamacpp backend with the real SmolLM2 (loaded on first use, once per session).
+def smollm2() -> Iterator[ChatGenerator]:
+    """The llamacpp backend with the real SmolLM2 in its own process (started on first use,
+    once per session, stopped at the end).
 
     The deadline is generous: these tests need the model to finish even on a loaded machine
     (the deadline itself is tested with its own short timeouts)."""
@@ -31,7 +32,8 @@ def smollm2() -> ChatGenerator:
         "llamacpp", model=str(smollm2_file()), context=2048, max_tokens=48, timeout_s=600
     )
     assert gen is not None
-    return gen
+    yield gen
+    gen.close()
 
 
 @pytest.fixture(scope="session")

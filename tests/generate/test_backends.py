@@ -1,6 +1,7 @@
-"""The real backends: SmolLM2 through llama-cpp (LangChain's ChatLlamaCpp) and through
-`llama_cpp.server` with LangChain's ChatOpenAI. Plumbing only: SmolLM2's wording is never
-asserted. Failures and slowness must fall back to the extractive answer within the time set."""
+"""The real backends: SmolLM2 in our own model process (the llamacpp backend) and behind
+`llama_cpp.server` (the openai backend), both through LangChain's ChatOpenAI. Plumbing only:
+SmolLM2's wording is never asserted. Failures and slowness must fall back to the extractive
+answer within the time set."""
 
 from __future__ import annotations
 
@@ -26,13 +27,8 @@ from generate.samples import (
 
 from bot.answering.answer import Answer
 from bot.answering.generation.assemble import FALLBACK, answer_from_text, generated_answer
-from bot.answering.generation.backends import (
-    ChatGenerator,
-    GenerationError,
-    build_generator,
-    llamacpp_model,
-    resolve_model_file,
-)
+from bot.answering.generation.backends import ChatGenerator, GenerationError, build_generator
+from bot.answering.generation.local_server import ModelServerError, resolve_model_file
 from bot.answering.generation.verify import Verifier
 from bot.answering.passages import clean_passage
 
@@ -109,18 +105,22 @@ def test_missing_model_file_falls_back(verifier: Verifier) -> None:
     assert time.monotonic() - started < 2
     assert answer.generator == FALLBACK and "unavailable" in answer.answer
     assert "/nonexistent" not in answer.answer  # details go to the log, not to users
+    with pytest.raises(GenerationError, match="/nonexistent/model.gguf"):
+        gen.warm()  # at start-up the operator is told which file
 
 
 def test_model_spec_that_is_neither_file_nor_repo_is_a_clear_error() -> None:
-    with pytest.raises(GenerationError, match="owner/repo:file.gguf"):
+    with pytest.raises(ModelServerError, match="owner/repo:file.gguf"):
         resolve_model_file("no-such-model.gguf")
     assert resolve_model_file(str(smollm2_file())) == smollm2_file()
 
 
 def test_missing_llm_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if the extra were not installed
+    gen = build_generator("llamacpp", model=str(smollm2_file()))
+    assert gen is not None
     with pytest.raises(GenerationError, match=r"make install-llm.*llama_cpp is not installed"):
-        llamacpp_model(smollm2_file(), threads=2, context=512, max_tokens=8, temperature=0)
+        gen.warm()
 
 
 def test_factory() -> None:
@@ -138,9 +138,12 @@ def test_llamacpp_timeout_falls_back_within_the_configured_time(verifier: Verifi
     gen = build_generator("llamacpp", model=str(smollm2_file()), timeout_s=0.5, context=4096)
     assert gen is not None
     gen.warm()  # loading is start-up time; the deadline covers answering
-    started = time.monotonic()
-    answer = generated_answer(QUESTION, long, extractive_answer(QUESTION, long), gen, verifier)
-    elapsed = time.monotonic() - started
+    try:
+        started = time.monotonic()
+        answer = generated_answer(QUESTION, long, extractive_answer(QUESTION, long), gen, verifier)
+        elapsed = time.monotonic() - started
+    finally:
+        gen.close()
     assert answer.generator == FALLBACK and "took too long" in answer.answer
     assert elapsed < 0.5 + 0.5
 

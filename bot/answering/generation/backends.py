@@ -1,8 +1,8 @@
 """Answer generators: a LangChain chat model behind our prompt, always within a deadline.
 
-Two backends: `llamacpp` (a local GGUF file through langchain-community's ChatLlamaCpp) and
-`openai` (any OpenAI-compatible endpoint through langchain-openai's ChatOpenAI: OpenAI, Ollama,
-vLLM, LM Studio, llama.cpp's server). Heavy imports happen only when a model is first used.
+Two backends, both through langchain-openai's ChatOpenAI: `llamacpp` (a local GGUF file served
+by a child process of ours, local_server.py) and `openai` (any OpenAI-compatible endpoint:
+OpenAI, Ollama, vLLM, LM Studio, llama.cpp's server). Heavy imports happen on first use.
 Every failure (model missing, endpoint down, too slow) is a GenerationError, so the caller can
 fall back to the extractive answer instead of hanging an interaction.
 """
@@ -12,24 +12,19 @@ from __future__ import annotations
 import functools
 import logging
 import queue
-import re
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from bot.answering.generation import prompt
+from bot.answering.generation.local_server import LocalModelServer
 from vectorstore.records import Hit
 
 log = logging.getLogger(__name__)
 
 BACKENDS = ("llamacpp", "openai")
-MISSING_EXTRA = (
-    "NHSBOT_LLM=llamacpp needs the llm extra: make install-llm, or pip install -e '.[llm]'"
-)
-_HF_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+):(?P<file>[\w./-]+\.gguf)$")
 
 
 class GenerationError(RuntimeError):
@@ -53,8 +48,10 @@ class Generator(Protocol):
 class ChatGenerator:
     """Our prompt sent to a LangChain chat model, streamed from a worker thread with a deadline.
 
-    The worker thread lets us give up on time even while a local model is still reading the
-    prompt (which cannot be interrupted); a local model is used by one question at a time.
+    The worker thread lets us give up on time whatever the model is doing. A local model (a
+    child process: local_server.py) answers one question at a time: the next question waits
+    for the one before, but never for one already given up on (llama.cpp's server then drops
+    the abandoned request when the next arrives).
     """
 
     def __init__(
@@ -66,31 +63,44 @@ class ChatGenerator:
         context_tokens: int = 4096,
         max_tokens: int = 256,
         serial: bool = False,
+        server: LocalModelServer | None = None,
     ):
         self.name = name
         self.timeout_s = timeout_s
         # ~3 characters a token for English keeps prompt + answer inside the context window.
         self.budget_chars = max(1000, (context_tokens - max_tokens - 300) * 3)
+        self.server = server
         self._make_model = make_model
         self._model: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock() if serial else None
+        self._start_error: str | None = None  # why the local model would not start
 
     def model(self) -> Any:
-        """The chat model, built on first use (loading a GGUF file takes seconds)."""
+        """The chat model client, built on first use."""
         with self._load_lock:
             if self._model is None:
                 self._model = self._make_model()
             return self._model
 
     def warm(self) -> None:
-        """Import and load the model now (at start-up) rather than on the first question."""
+        """Start the local model (if any) and build the client now, rather than on the first
+        question; GenerationError says why it can't."""
         try:
+            if self.server is not None:
+                self.server.start()
             self.model()
-        except GenerationError:
-            raise
         except Exception as exc:
-            raise GenerationError(_describe(exc)) from exc
+            self._start_error = _describe(exc)
+            if isinstance(exc, GenerationError):
+                raise
+            raise GenerationError(self._start_error) from exc
+        self._start_error = None
+
+    def close(self) -> None:
+        """Stop the local model's process, if this generator started one."""
+        if self.server is not None:
+            self.server.stop()
 
     def generate(self, question: str, passages: Sequence[Hit]) -> str:
         """The whole answer text (see `stream`)."""
@@ -100,16 +110,15 @@ class ChatGenerator:
         """Tokens as they come; GenerationError on failure or when `timeout_s` runs out."""
         msgs = prompt.messages(question, passages, self.budget_chars)
         deadline = time.monotonic() + self.timeout_s
+        turn = self._take_turn(deadline)
         out: queue.Queue[tuple[str, Any]] = queue.Queue()
         stop = threading.Event()
         worker = threading.Thread(
-            target=self._produce,
-            args=(msgs, out, stop, deadline),
-            daemon=True,
-            name=f"generate-{self.name}",
+            target=self._produce, args=(msgs, out, stop), daemon=True, name=f"generate-{self.name}"
         )
-        worker.start()
         try:
+            self._check_server()
+            worker.start()
             while True:
                 late = GenerationTimeout(f"no answer within {self.timeout_s:g} s")
                 remaining = deadline - time.monotonic()
@@ -127,28 +136,39 @@ class ChatGenerator:
                 else:
                     return
         finally:
-            stop.set()  # the worker stops at its next token
+            stop.set()  # the worker stops at its next token and closes the stream
+            if turn is not None:
+                turn.release()
 
-    def _produce(
-        self, msgs: list, out: queue.Queue, stop: threading.Event, deadline: float
-    ) -> None:
+    def _take_turn(self, deadline: float) -> threading.Lock | None:
+        """Wait for the model to be free (a serial model); GenerationTimeout at the deadline."""
         lock = self._run_lock
+        if lock is not None and not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise GenerationTimeout("the model was busy with other questions until the deadline")
+        return lock
+
+    def _check_server(self) -> None:
+        """A local model that is (re)starting fails the question at once: no member waits."""
+        server = self.server
+        if server is None or server.ready:
+            return
+        if server.started:
+            raise GenerationError("the local model is restarting")
+        if self._start_error:  # it failed at start-up: answers fall back until `warm` again
+            raise GenerationError(self._start_error)
+        self.warm()  # never started (no warm-up): start it now
+
+    def _produce(self, msgs: list, out: queue.Queue, stop: threading.Event) -> None:
         try:
-            if lock is not None and not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                raise TimeoutError("the model is busy with another question")
+            chunks = self.model().stream(msgs)
             try:
-                chunks = self.model().stream(msgs)
-                try:
-                    for chunk in chunks:
-                        if stop.is_set():
-                            break
-                        if isinstance(chunk.content, str) and chunk.content:
-                            out.put(("token", chunk.content))
-                finally:
-                    chunks.close()
+                for chunk in chunks:
+                    if stop.is_set():
+                        break
+                    if isinstance(chunk.content, str) and chunk.content:
+                        out.put(("token", chunk.content))
             finally:
-                if lock is not None:
-                    lock.release()
+                chunks.close()  # closes the HTTP stream: the server stops generating
             out.put(("done", None))
         except Exception as exc:  # any failure becomes a fallback, with its cause logged
             out.put(("error", exc))
@@ -160,54 +180,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def resolve_model_file(spec: str, models_dir: Path | None = None) -> Path:
-    """A local .gguf path, or `owner/repo:file.gguf` downloaded once into `models_dir`."""
-    path = Path(spec).expanduser()
-    if path.is_file():
-        return path
-    match = _HF_SPEC.match(spec.strip())
-    if not match:
-        raise GenerationError(
-            f"model file not found: {spec!r} (give a .gguf path, or 'owner/repo:file.gguf' "
-            "to download it once from Hugging Face)"
-        )
-    from huggingface_hub import hf_hub_download
-
-    try:
-        # Cached after the first download; works offline once cached.
-        local = hf_hub_download(
-            match["repo"], match["file"], cache_dir=str(models_dir) if models_dir else None
-        )
-    except Exception as exc:
-        raise GenerationError(f"could not download {spec}: {_describe(exc)}") from exc
-    return Path(local)
-
-
-def llamacpp_model(
-    model_file: Path, *, threads: int, context: int, max_tokens: int, temperature: float
-) -> Any:
-    """ChatLlamaCpp with the settings that LangChain's defaults get wrong (see FACTS.md)."""
-    try:
-        with warnings.catch_warnings():  # the package's sunset notice: ChatLlamaCpp still works
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from langchain_community.chat_models import ChatLlamaCpp
-        import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it only when built)
-    except ImportError as exc:
-        raise GenerationError(f"{MISSING_EXTRA} ({exc.name} is not installed)") from exc
-    return ChatLlamaCpp(
-        model_path=str(model_file),
-        n_ctx=context,  # default 512 cuts RAG prompts
-        n_batch=min(512, context),  # default 8 makes prompt reading slow
-        n_threads=threads,  # llama-cpp's default here is 1
-        rope_freq_base=0,  # 0 = the file's own value; LangChain's 10000 breaks Qwen
-        temperature=temperature,  # LangChain's default is 0.8
-        repeat_penalty=1.0,  # a penalty pushes the model off exact names and numbers
-        max_tokens=max_tokens,
-        streaming=True,
-        verbose=False,
-    )
-
-
 def openai_model(
     *,
     base_url: str,
@@ -216,6 +188,7 @@ def openai_model(
     timeout_s: float,
     max_tokens: int,
     temperature: float,
+    extra_body: dict[str, Any] | None = None,
 ) -> Any:
     """ChatOpenAI for any OpenAI-compatible endpoint; no retries (the caller falls back)."""
     from langchain_openai import ChatOpenAI
@@ -229,6 +202,7 @@ def openai_model(
         max_tokens=max_tokens,
         temperature=temperature,
         streaming=True,
+        extra_body=extra_body,
     )
 
 
@@ -254,16 +228,10 @@ def build_generator(
         "max_tokens": max_tokens,
     }
     if kind == "llamacpp":
-        models_dir = data_dir / "models" if data_dir else None
-
-        def make() -> Any:
-            path = resolve_model_file(model, models_dir)
-            log.info("loading local model %s", path.name)
-            sampling = {"max_tokens": max_tokens, "temperature": temperature}
-            return llamacpp_model(path, threads=threads, context=context, **sampling)
-
-        # serial: two questions interleaved on 2 cores each take twice as long as one after another
-        return ChatGenerator("llamacpp", make, serial=True, **limits)
+        return local_generator(
+            model, threads=threads, context=context, data_dir=data_dir, **limits,
+            temperature=temperature,
+        )  # fmt: skip
     if kind == "openai":
         make_openai = functools.partial(
             openai_model,
@@ -276,3 +244,40 @@ def build_generator(
         )
         return ChatGenerator("openai", make_openai, **limits)
     raise ValueError(f"unknown generator {kind!r}: use extractive, {', '.join(BACKENDS)}")
+
+
+def local_generator(
+    spec: str,
+    *,
+    threads: int,
+    context: int,
+    data_dir: Path | None,
+    timeout_s: float,
+    context_tokens: int,
+    max_tokens: int,
+    temperature: float,
+) -> ChatGenerator:
+    """A .gguf model served by our own child process (local_server.py), asked over its
+    OpenAI-compatible API like any endpoint. The child starts at `warm` (or the first
+    question): a missing file or extra is reported then, and answers fall back meanwhile."""
+    server = LocalModelServer(
+        spec, models_dir=data_dir / "models" if data_dir else None, threads=threads,
+        context=context, log_dir=data_dir,
+    )  # fmt: skip
+    make = functools.partial(
+        openai_model,
+        base_url=server.base_url,
+        api_key="local",
+        model="local",
+        timeout_s=timeout_s,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        # llama.cpp's server reads max_tokens (ChatOpenAI sends max_completion_tokens), and a
+        # repeat penalty pushes a small model off exact names and numbers.
+        extra_body={"max_tokens": max_tokens, "repeat_penalty": 1.0},
+    )
+    # serial: two questions interleaved on 2 cores each take twice as long as one after another
+    return ChatGenerator(
+        "llamacpp", make, serial=True, server=server, timeout_s=timeout_s,
+        context_tokens=context_tokens, max_tokens=max_tokens,
+    )  # fmt: skip
