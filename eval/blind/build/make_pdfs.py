@@ -120,7 +120,7 @@ def main() -> None:
         meta = dict(line.split(": ", 1) for line in head.strip().splitlines())
         pages = [p for p in body.split("=====PAGE=====") if p.strip()]
         pdf = build_pdf(layout(pages), meta["TITLE"], meta["HEADER"])
-        target = HERE / f"{src.stem}.pdf"
+        target = HERE.parent / "docs" / f"{src.stem}.pdf"
         target.write_bytes(pdf)
         print(f"wrote {target.name}: {len(pdf)} bytes")
 
