@@ -8,11 +8,12 @@ model, the `Answerer` that reads and the `Library` that writes. Front ends get a
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.answering.calibration import Calibration
-from bot.answering.generation.backends import ChatGenerator, build_generator
+from bot.answering.generation.backends import ChatGenerator, GenerationError, build_generator
 from bot.answering.pipeline import Answerer
 from bot.answering.sentence_vectors import SentenceVectors
 from bot.library import Library
@@ -24,6 +25,8 @@ from vectorstore.embeddings import Embedder, SentenceTransformerEmbedder
 from vectorstore.hybrid import HybridIndex
 from vectorstore.lock import StoreLock
 from vectorstore.store import ChromaStore, embedded_client, server_client
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,17 @@ def generator_from_settings(settings: Settings, kind: str | None = None) -> Chat
         temperature=settings.llm_temperature,
         data_dir=settings.data_dir,
     )
+
+
+def warm(generator: ChatGenerator | None) -> None:
+    """Start a local model now rather than on the first question; a failure is only logged
+    (every question then falls back to the extractive answer, saying so)."""
+    if generator is None:
+        return
+    try:
+        generator.warm()
+    except GenerationError as exc:
+        log.warning("the %s answer model is unavailable: %s", generator.name, exc)
 
 
 @contextlib.contextmanager

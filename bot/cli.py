@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from bot.answering.generation.backends import BACKENDS, ChatGenerator, GenerationError
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
-from bot.app import App, generator_from_settings, open_app
-from bot.evaluate import Report, evaluate, read_items
+from bot.app import App, open_app, warm
+from bot.eval_command import add_eval_parser, cmd_eval
 from bot.settings import Settings
 from bot.terminal import answer_text, chat
 from ingest.addresses import is_web_address
@@ -58,17 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="interactive terminal chat on the same pipeline")
     sub.add_parser("rebuild", help="re-store every fetched web page from its raw copy, offline")
 
-    p = sub.add_parser("eval", help="measure retrieval and answers on a JSONL question set")
-    p.add_argument("file", type=Path)
-    p.add_argument("-k", type=int, default=5)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--details", action="store_true", help="print each question's outcome")
-    p.add_argument(
-        "--llm",
-        default=None,
-        help="answer generators to compare, comma-separated: extractive,llamacpp,openai "
-        "(default: NHSBOT_LLM)",
-    )
+    add_eval_parser(sub)
 
     sub.add_parser("run", help="start the Discord bot if a token is set, else the terminal chat")
     return parser
@@ -195,72 +182,6 @@ def cmd_chat(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
     warm(app.answerer.generator)
     return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
-
-
-def cmd_eval(app: App, args: argparse.Namespace) -> int:
-    settings = app.settings
-    kinds = [k.strip().lower() for k in (args.llm or settings.llm).split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in ("extractive", *BACKENDS)]
-    if unknown or not kinds:
-        known = ", ".join(("extractive", *BACKENDS))
-        print(f"error: unknown generator {unknown}: use {known}", file=sys.stderr)
-        return 2
-    try:
-        items = read_items(args.file)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    table: dict[str, dict[str, Any]] = {}
-    for kind in kinds:
-        generator = generator_from_settings(settings, kind)
-        try:
-            table[kind], report = evaluate_with(app, generator, kind, items, args.k)
-        finally:
-            if generator is not None:
-                generator.close()  # a local model's process: one at a time
-        if args.details:
-            print_details(report)
-    if args.json:
-        print(json.dumps(table[kinds[0]] if len(kinds) == 1 else table))
-    else:
-        names = list(dict.fromkeys(name for metrics in table.values() for name in metrics))
-        print(f"{'':>22}  " + "  ".join(f"{k:>20}" for k in kinds))
-        for name in names:
-            cells = "  ".join(f"{str(table[k].get(name, '–')):>20}" for k in kinds)
-            print(f"{name:>22}  {cells}")
-    return 0
-
-
-def evaluate_with(
-    app: App, generator: ChatGenerator | None, kind: str, items: list, k: int
-) -> tuple[dict[str, Any], Report]:
-    """The eval set answered with `generator` (None: extractive): its metrics and report."""
-    warm(generator)
-    answerer = app.answerer.with_generator(generator)
-    ask = functools.partial(answerer.ask, k=k)
-    report = evaluate(items, ask, answerer.retrieve, k=k, generator=kind)
-    return report.metrics(), report
-
-
-def print_details(report: Report) -> None:
-    for r in report.results:
-        mark = "ok " if (r.answer_hit if r.item.answerable else r.answer.refused) else "BAD"
-        print(
-            f"{mark} {r.item.id} rank={r.gold_rank} refused={r.answer.refused} "
-            f"generator={r.answer.generator} {r.seconds:.1f}s | {r.item.q}"
-        )
-        print(f"      {r.answer.answer[:300]}")
-
-
-def warm(generator: ChatGenerator | None) -> None:
-    """Load a local model now rather than on the first question; a failure is only logged
-    (every question then falls back to the extractive answer, saying so)."""
-    if generator is None:
-        return
-    try:
-        generator.warm()
-    except GenerationError as exc:
-        log.warning("the %s answer model is unavailable: %s", generator.name, exc)
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:

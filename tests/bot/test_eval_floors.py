@@ -28,7 +28,7 @@ def metrics(
         report = app.library.ingest([ROOT / "corpus"])
         assert not report.failed and len(report.added) >= 30
         items = read_items(ROOT / "eval" / "questions.jsonl")
-        return evaluate(items, app.answerer.ask, app.answerer.retrieve, k=5).metrics()
+        return evaluate(items, app.answerer, k=5).metrics()
 
 
 def test_eval_set_shape() -> None:
