@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -30,6 +31,21 @@ from vectorstore.records import ChunkRecord, DocRecord, Hit, Metadata, SpanVecto
 log = logging.getLogger(__name__)
 
 BATCH = 2000  # below Chroma's max batch size, large enough to amortise the per-call cost
+# A Chroma server answers a query in milliseconds and writes one batch of 2,000 passages in a
+# few seconds, even on two busy cores; 30 s without a byte means it is frozen or overloaded.
+STORE_TIMEOUT_S = 30.0
+# A server on the same network accepts a connection in milliseconds; one that is down refuses
+# at once. 5 s covers a slow network without keeping a question waiting long.
+CONNECT_TIMEOUT_S = 5.0
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class StoreUnavailableError(RuntimeError):
+    """The Chroma server could not be reached or did not answer in time. `str(err)` is one line
+    for the user (which server, what to do); the cause is chained for developers. Nothing is
+    broken for good: the next call works as soon as the server answers again."""
 
 
 def _chroma_settings() -> Any:
@@ -46,11 +62,86 @@ def embedded_client(path: Path) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
 
 
-def server_client(host: str, port: int) -> Any:
-    """A client for a Chroma server (`chroma run`), the single writer shared by many processes."""
-    import chromadb
+def server_client(host: str, port: int, *, timeout_s: float = STORE_TIMEOUT_S) -> Any:
+    """A client for a Chroma server (`chroma run`), the single writer shared by many processes.
 
-    return chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+    Every request has a deadline: `timeout_s` for each read or write, `CONNECT_TIMEOUT_S` to
+    connect. chromadb 1.5.9's `HttpClient` takes no timeout: its API object keeps an
+    `httpx.Client(timeout=None)` in `_server._session`, and the client's constructor already
+    sends requests (identity, tenant, database). So the session's timeout is set before the
+    first of them. Raises StoreUnavailableError if the server does not answer.
+    """
+    import httpx
+    from chromadb.api.client import Client
+
+    timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
+
+    class TimedClient(Client):  # type: ignore[misc]
+        def get_user_identity(self) -> Any:  # the constructor's first request
+            self._server._session.timeout = timeout
+            return super().get_user_identity()
+
+    settings = _chroma_settings()
+    settings.chroma_api_impl = "chromadb.api.fastapi.FastAPI"
+    settings.chroma_server_host = host
+    settings.chroma_server_http_port = int(port)
+    with _unavailable_as_error(f"{host}:{port}", timeout_s):
+        client = TimedClient(settings=settings)
+    client._server._session.timeout = timeout  # whatever the constructor did
+    return client
+
+
+@contextlib.contextmanager
+def _unavailable_as_error(where: str, timeout_s: float) -> Iterator[None]:
+    """Connection failures and timeouts talking to the server at `where` (host:port) become
+    StoreUnavailableError, also where chromadb wraps them (its client constructor turns them
+    into ValueError); an embedded store (`where` empty) is left alone."""
+    import httpx
+
+    try:
+        yield
+    except Exception as exc:
+        cause = _transport_error(exc)
+        if not where or cause is None:
+            raise
+        if isinstance(cause, httpx.TimeoutException):
+            raise StoreUnavailableError(
+                f"The Chroma server at {where} did not answer within {timeout_s:g} s (frozen or "
+                "overloaded?). Check that it is running and responsive; nhsbot uses it again "
+                "as soon as it answers."
+            ) from exc
+        raise StoreUnavailableError(
+            f"The Chroma server at {where} can't be reached ({cause or type(cause).__name__}). "
+            "Start it (chroma run --path DIR --host HOST --port PORT) or check "
+            "NHSBOT_CHROMA_HOST / NHSBOT_CHROMA_PORT; nhsbot uses it again as soon as it answers."
+        ) from exc
+
+
+def _transport_error(exc: BaseException) -> BaseException | None:
+    """The httpx connection error or timeout `exc` is or was raised while handling, if any."""
+    import httpx
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, httpx.TransportError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a ChromaStore method under `_unavailable_as_error` for its server."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, ChromaStore)
+        with store.guard():
+            return method(*args, **kwargs)
+
+    return run
 
 
 class ChromaStore:
@@ -60,14 +151,22 @@ class ChromaStore:
     def __init__(self, client: Any, name: str = "nhsbot"):
         self._client = client
         self.name = name
-        self._chunks = client.get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
-        self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
-        self._spans = client.get_or_create_collection(f"{name}-spans", embedding_function=None)
+        self._where, self._timeout_s = _server_of(client)
+        with self.guard():
+            self._chunks = client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+            self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+            self._spans = client.get_or_create_collection(f"{name}-spans", embedding_function=None)
         self._deferred: list[tuple[str, str]] | None = None
 
+    def guard(self) -> contextlib.AbstractContextManager[None]:
+        """A block in which the server's connection failures and timeouts raise
+        StoreUnavailableError (every public method runs in one)."""
+        return _unavailable_as_error(self._where, self._timeout_s)
+
     # --- documents -------------------------------------------------------------------------
+    @_guarded
     def documents(self) -> dict[str, DocRecord]:
         """Every document in the manifest, by id."""
         got = self._docs.get(include=["metadatas"])
@@ -77,6 +176,7 @@ class ChromaStore:
             out[doc_id] = DocRecord(doc_id, str(meta.pop("content_hash", "")), meta)
         return out
 
+    @_guarded
     def replace_document(
         self,
         doc: DocRecord,
@@ -129,11 +229,13 @@ class ChromaStore:
             for doc_id, digest in pending:
                 self._drop_other_versions(doc_id, digest)
 
+    @_guarded
     def _drop_other_versions(self, doc_id: str, digest: str) -> None:
         where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": digest}}]}
         self._spans.delete(where=where)
         self._chunks.delete(where=where)
 
+    @_guarded
     def touch_document(self, doc_id: str, metadata: Metadata) -> None:
         """Update a document's manifest details (e.g. last checked) without touching chunks."""
         current = self.documents().get(doc_id)
@@ -142,12 +244,14 @@ class ChromaStore:
         meta: Metadata = {**current.metadata, **metadata, "content_hash": current.content_hash}
         self._docs.upsert(ids=[doc_id], embeddings=[[0.0]], metadatas=[meta])
 
+    @_guarded
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: manifest first, so readers stop seeing it at once."""
         self._docs.delete(ids=[doc_id])
         self._spans.delete(where={"doc_id": doc_id})
         self._chunks.delete(where={"doc_id": doc_id})
 
+    @_guarded
     def sweep_orphans(self) -> int:
         """Delete chunks no manifest entry points at (left by a crash mid-write)."""
         active = {d.doc_id: d.content_hash for d in self.documents().values()}
@@ -162,6 +266,7 @@ class ChromaStore:
         return len(orphans)
 
     # --- chunks ----------------------------------------------------------------------------
+    @_guarded
     def count(self) -> int:
         return int(self._chunks.count())
 
@@ -169,14 +274,16 @@ class ChromaStore:
         """(id, text, metadata) of every stored chunk, in pages (for building the BM25 index)."""
         offset = 0
         while True:
-            got = self._chunks.get(
-                include=["documents", "metadatas"], limit=BATCH * 5, offset=offset
-            )
+            with self.guard():
+                got = self._chunks.get(
+                    include=["documents", "metadatas"], limit=BATCH * 5, offset=offset
+                )
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["documents"] or [], got["metadatas"] or [])
             offset += len(got["ids"])
 
+    @_guarded
     def get(self, chunk_ids: Sequence[str]) -> list[Hit]:
         """Stored chunks by id, in the order asked (missing ids are left out)."""
         if not chunk_ids:
@@ -188,6 +295,7 @@ class ChromaStore:
         }
         return [found[c] for c in chunk_ids if c in found]
 
+    @_guarded
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of some chunks, by id."""
         if not chunk_ids:
@@ -198,6 +306,7 @@ class ChromaStore:
             for cid, vec in zip(got["ids"], got["embeddings"])
         }
 
+    @_guarded
     def span_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SpanVectors]:
         """Stored sentence vectors by chunk id (chunks stored without them are left out)."""
         if not chunk_ids:
@@ -209,6 +318,7 @@ class ChromaStore:
             if m and "f16" in m
         }
 
+    @_guarded
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest chunks as (id, cosine similarity), best first."""
         if k <= 0:
@@ -219,11 +329,23 @@ class ChromaStore:
     def _iter_chunk_meta(self) -> Iterator[tuple[str, Metadata]]:
         offset = 0
         while True:
-            got = self._chunks.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
+            with self.guard():
+                got = self._chunks.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["metadatas"] or [])
             offset += len(got["ids"])
+
+
+def _server_of(client: Any) -> tuple[str, float]:
+    """("host:port", read timeout) of a server client; ("", 0) for an embedded one."""
+    try:
+        settings = client.get_settings()
+        host, port = settings.chroma_server_host, settings.chroma_server_http_port
+        timeout = client._server._session.timeout.read
+    except AttributeError:
+        return "", 0.0
+    return (f"{host}:{port}", float(timeout or 0)) if host else ("", 0.0)
 
 
 def _encode_spans(spans: SpanVectors) -> Metadata:
