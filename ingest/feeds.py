@@ -79,7 +79,7 @@ def parse_feed(body: bytes, feed_url: str, max_items: int = 50) -> tuple[str, li
     parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": feed_url})
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"{feed_url}: not a readable RSS or Atom feed ({parsed.bozo_exception})")
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:  # an empty body has no `version`
         raise FeedError(f"{feed_url}: not an RSS or Atom feed")
     items: list[FeedItem] = []
     for entry in parsed.entries:
