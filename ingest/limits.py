@@ -12,10 +12,10 @@ from dataclasses import dataclass
 # Published reports with images run to 10-20 MB; nothing we ingest needs more. Checked with
 # fstat before a byte is read, so a 50 MB text file costs nothing.
 MAX_FILE_BYTES = 25_000_000
-# Embedding is the cost of ingestion: ~50 ms per 700-character passage on one busy core, so
-# 1,000,000 characters (a ~400-page report, ~1,700 passages) is about 1.5 minutes. Longer texts
-# are refused, never cut silently: split them into parts.
-MAX_TEXT_CHARS = 1_000_000
+# Embedding is the cost of ingestion, linear in the text: ~50 ms per 700-character passage on
+# one busy core, so 1 MB of text (~1,900 passages) takes ~1.5 minutes and this limit (an
+# ~800-page report) ~3 minutes. Longer texts are refused, never cut silently: split them.
+MAX_TEXT_CHARS = 2_000_000
 # Real front matter is a dozen short fields (< 2 kB). Aliases and anchors are refused outright:
 # they are how a 379-byte "billion laughs" file expands to gigabytes.
 MAX_FRONT_MATTER_BYTES = 16_384

@@ -175,9 +175,9 @@ def test_text_over_the_length_limit_is_refused_whole(
 ) -> None:
     folder = corpus(tmp_path)
     sentence = "The audit log records every query made on the platform. "
-    (folder / "long.txt").write_text("Long notes\n\n" + sentence * 20_000)  # 1.1 M characters
+    (folder / "long.txt").write_text("Long notes\n\n" + sentence * 40_000)  # 2.3 M characters
     report = ingestor.sync_paths([folder])
-    assert "characters of text, over the 1,000,000 limit" in failures(report)["long.txt"]
+    assert "characters of text, over the 2,000,000 limit" in failures(report)["long.txt"]
     assert_good_stored(report, store)
     small = Ingestor(store, ingestor.embedder, limits=Limits(file_bytes=50))
     again = small.sync_paths([folder / "audit.txt"])
