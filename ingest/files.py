@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,11 @@ def shown(path: Path | str) -> str:
     except UnicodeError:
         raw = str(path).encode("utf-8", "backslashreplace")
     text = raw.decode("utf-8", "backslashreplace")
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return "".join(c.encode("unicode_escape").decode() if _control(c) else c for c in text)
+
+
+def _control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"  # newline, escape, NUL...: not in a shown name
 
 
 def kind_of(mode: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -57,6 +58,8 @@ def source_name(path: Path) -> str:
         raise LoadError(
             f"{shown(name)}: the file name is not valid UTF-8; rename the file"
         ) from None
+    if shown(name) != name:  # a newline or an escape code would forge log lines
+        raise LoadError(f"{shown(name)}: the file name has control characters; rename the file")
     return name
 
 
@@ -189,7 +192,11 @@ class Ingestor:
     def _prune(
         self, roots: Sequence[Path], known: dict[str, DocRecord], seen: set[str]
     ) -> list[str]:
-        folders = [source_name(r) for r in roots if r.is_dir()]
+        folders = []
+        for root in roots:
+            with contextlib.suppress(LoadError):  # a folder name that is not UTF-8 has no docs
+                if root.is_dir():
+                    folders.append(source_name(root))
         pruned = []
         for doc_id, record in known.items():
             source = str(record.metadata.get("source", ""))

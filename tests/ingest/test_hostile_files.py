@@ -86,18 +86,21 @@ def test_pdf_deflate_bomb_is_stopped_at_the_stream_limit(
     assert_good_stored(report, store)
 
 
-def test_file_name_that_is_not_utf8_is_reported(
+def test_file_names_that_are_not_utf8_or_have_control_characters_are_reported(
     tmp_path: Path, ingestor: Ingestor, store: ChromaStore
 ) -> None:
     folder = corpus(tmp_path)
     fd = os.open(os.fsencode(folder) + b"/caf\xe9.txt", os.O_WRONLY | os.O_CREAT, 0o644)
     os.write(fd, b"A file whose name is Latin-1, not UTF-8.")
     os.close(fd)
+    (folder / "forged\nWARNING all fine.txt").write_text("A name that forges a log line.")
     report = ingestor.sync_paths([folder])
     reason = failures(report)["caf\\xe9.txt"]
     assert "not valid UTF-8; rename" in reason and "caf\\xe9.txt" in reason
+    forged = failures(report)["forged\\nWARNING all fine.txt"]
+    assert "control characters; rename" in forged and "\n" not in forged
     assert_good_stored(report, store)
-    report.summary().encode("utf-8")  # printable as it is
+    "\n".join(n + r for n, r in report.failed).encode("utf-8")  # printable as it is
 
 
 def test_links_never_lead_out_of_the_folder(
