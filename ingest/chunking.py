@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.documents import Chunk, Document
+from ingest.limits import MAX_HEADING_CHARS, clip
 from ingest.sentences import sentence_spans
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -51,7 +52,10 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
 
 def _sections(doc: Document) -> list[_Section]:
     text = doc.text
-    marks = [(0, "")] + [(m.start(), m.group(2).strip()) for m in _HEADING.finditer(text)]
+    # A heading is repeated in each of its passages' metadata and embedded text: cut long ones.
+    marks = [(0, "")] + [
+        (m.start(), clip(m.group(2).strip(), MAX_HEADING_CHARS)) for m in _HEADING.finditer(text)
+    ]
     marks += [(offset, "") for _, offset in doc.pages if offset > 0]
     marks.sort()
     out = []

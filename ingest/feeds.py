@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ingest.fetch import FetchedPage, SafeFetcher
+from ingest.redact import redact
 from ingest.web import normalize_url
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def parse_feed(body: bytes, feed_url: str, max_items: int = 50) -> tuple[str, li
     parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": feed_url})
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"{feed_url}: not a readable RSS or Atom feed ({parsed.bozo_exception})")
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:  # an empty body has no `version`
         raise FeedError(f"{feed_url}: not an RSS or Atom feed")
     items: list[FeedItem] = []
     for entry in parsed.entries:
@@ -172,12 +173,12 @@ def poll_feed(
     FeedError; records nothing (see `FeedState.record`)."""
     page = fetcher.fetch(feed_url, headers=state.conditional_headers(feed_url))
     if page.not_modified:
-        log.info("feed %s not modified", feed_url)
+        log.info("feed %s not modified", redact(feed_url))
         return FeedPoll(feed_url, not_modified=True)
     _check_feed_type(page)
     title, items = parse_feed(page.body, page.final_url, max_items)
     fresh = state.fresh_items(feed_url, items)
-    log.info("feed %s: %d items, %d fresh", feed_url, len(items), len(fresh))
+    log.info("feed %s: %d items, %d fresh", redact(feed_url), len(items), len(fresh))
     return FeedPoll(
         feed_url=feed_url,
         not_modified=False,

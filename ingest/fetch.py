@@ -3,8 +3,9 @@
 Every hop is checked: only http(s) URLs to public hosts; the hostname is resolved here and the
 connection goes to the very address that was checked (no second DNS lookup that a rebinding
 attacker could answer differently); redirects are followed by hand (at most 5); the whole fetch
-has one time limit; the body is capped by the bytes actually read; only allowed content types
-are accepted; TLS certificates are always verified.
+has one time limit, which covers every lookup, connect, TLS handshake, header and body byte of
+every hop; the body is capped by the bytes actually read; only allowed content types are
+accepted; TLS certificates are always verified. URLs are shown without their credentials.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from ingest.pinned import (
     plain_dialer,
     system_resolver,
     verified_context,
+    within,
 )
+from ingest.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class FetchError(Exception):
     """A fetch that was refused or failed; `str(err)` is a reason a curator can act on."""
 
     def __init__(self, url: str, reason: str) -> None:
+        url, reason = redact(url), redact(reason)  # never echo user:password@
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
@@ -86,6 +90,10 @@ class FetchTimeoutError(FetchError):
 
 class TooManyRedirectsError(FetchError):
     """More redirects than allowed, a loop, or a redirect without a Location."""
+
+
+class BadRedirectError(FetchError):
+    """A redirect whose Location is not a usable URL."""
 
 
 class BadStatusError(FetchError):
@@ -192,10 +200,21 @@ class SafeFetcher:
         a page with `not_modified` set and an empty body. Raises a FetchError subclass.
         """
         deadline = time.monotonic() + self.timeout_s
+        try:
+            with within(deadline):
+                return self._follow(url, dict(headers or {}), deadline)
+        except FetchError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a hostile server must not crash a run
+            log.debug("fetch of %s failed", redact(url), exc_info=True)
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            raise FetchError(url, f"the fetch failed ({type(exc).__name__}: {detail})") from None
+
+    def _follow(self, url: str, headers: dict[str, str], deadline: float) -> FetchedPage:
         current, chain = url, []
         while True:
             target = self._check(current)
-            step = self._request(target, dict(headers or {}), deadline)
+            step = self._request(target, headers, deadline)
             if isinstance(step, FetchedPage):
                 page = FetchedPage(
                     url=url, final_url=str(target), status=step.status,
@@ -207,7 +226,7 @@ class SafeFetcher:
             chain.append(str(target))
             if len(chain) > self.max_redirects:
                 raise TooManyRedirectsError(url, f"more than {self.max_redirects} redirects")
-            current = str(target.join(step))
+            current = _join(target, step)
             if current in chain:
                 raise TooManyRedirectsError(url, f"redirect loop at {current}")
 
@@ -215,7 +234,7 @@ class SafeFetcher:
         try:
             return check_url(url, allow_loopback=self.allow_loopback)
         except URLRefused as exc:
-            log.warning("refused to fetch %s: %s", url, exc)
+            log.warning("refused to fetch %s: %s", redact(url), redact(str(exc)))
             raise BlockedURLError(url, str(exc)) from None
 
     def _request(
@@ -235,6 +254,16 @@ class SafeFetcher:
             raise ResolveError(str(url), str(exc)) from None
         except httpx.TimeoutException:
             raise FetchTimeoutError(str(url), f"took longer than {self.timeout_s:g} s") from None
+        except httpx.InvalidURL as exc:
+            # httpx reads a redirect's Location even when not following it (to offer
+            # `next_request`), and refuses some this way...
+            raise BadRedirectError(str(url), f"the redirect is not a valid URL ({exc})") from None
+        except httpx.RemoteProtocolError as exc:
+            if "location header" in str(exc).lower():  # ...and others this way
+                raise BadRedirectError(
+                    str(url), f"the redirect is not a valid URL ({exc})"
+                ) from None
+            raise _connect_error(str(url), exc) from None
         except httpx.TransportError as exc:
             raise _connect_error(str(url), exc) from None
 
@@ -272,6 +301,17 @@ class SafeFetcher:
                 raise FetchTimeoutError(str(url), f"took longer than {self.timeout_s:g} s")
             parts.append(part)
         return b"".join(parts)
+
+
+def _join(base: httpx.URL, location: str) -> str:
+    """Where a redirect's Location leads from `base`, or BadRedirectError."""
+    try:
+        return str(base.join(location))
+    except (httpx.InvalidURL, ValueError) as exc:
+        shown = redact(location)[:200]
+        raise BadRedirectError(
+            str(base), f"the redirect goes to {shown!r}, which is not a valid URL ({exc})"
+        ) from None
 
 
 def _body_chunks(url: httpx.URL, resp: httpx.Response) -> Iterator[bytes]:

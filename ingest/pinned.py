@@ -4,14 +4,23 @@ The host is resolved here, every address it resolves to is checked, and the TCP 
 to one of those very addresses: there is no second DNS lookup that a rebinding attacker could
 answer differently. httpcore still runs TLS with `server_hostname` set to the URL's host, so
 SNI and the certificate's hostname check use the name while the socket uses the checked IP.
+
+Inside `within(deadline)`, everything on the network has to finish by that moment: the name
+lookup, each connect, the TLS handshake and every read and write. A server that trickles its
+status line or headers a byte at a time gets no more time than a silent one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextvars import ContextVar
 from typing import Any
 
 import httpcore
@@ -26,6 +35,30 @@ log = logging.getLogger(__name__)
 
 Resolver = Callable[[str], Sequence[str]]  # host name -> IP address strings
 Dialer = Callable[[str, int, float | None], socket.socket]  # (ip, port, timeout) -> socket
+
+
+_DEADLINE: ContextVar[float | None] = ContextVar("nhsbot_fetch_deadline", default=None)
+
+
+@contextlib.contextmanager
+def within(deadline: float) -> Iterator[None]:
+    """Network work in this block (this thread) must end by `deadline` (time.monotonic())."""
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _left(timeout: float | None, expired: type[Exception]) -> float | None:
+    """`timeout` shortened to the time left before the deadline; `expired` once it passed."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the time limit for the whole fetch ran out")
+    return left if timeout is None else min(timeout, left)
 
 
 class AddressRefused(Exception):
@@ -61,7 +94,7 @@ class PinnedBackend(httpcore.SyncBackend):
             addresses = [host]
         else:
             try:
-                addresses = list(self._resolver(host))
+                addresses = list(self._resolve(host))
             except (OSError, UnicodeError) as exc:
                 raise HostUnresolved(f"{host} does not resolve ({exc})") from None
             if not addresses:
@@ -75,6 +108,20 @@ class PinnedBackend(httpcore.SyncBackend):
                 raise AddressRefused(f"{host} resolves to {text}, {problem}")
         return addresses
 
+    def _resolve(self, host: str) -> Sequence[str]:
+        """The resolver's answer, within the deadline (a lookup that hangs is left behind in
+        its thread; the system resolver gives up on its own later)."""
+        left = _left(None, httpcore.ConnectTimeout)
+        if left is None:
+            return self._resolver(host)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="nhsbot-resolve")
+        try:
+            return pool.submit(self._resolver, host).result(timeout=left)
+        except FutureTimeout:
+            raise httpcore.ConnectTimeout(f"looking up {host} took too long") from None
+        finally:
+            pool.shutdown(wait=False)
+
     def connect_tcp(
         self,
         host: str,
@@ -86,7 +133,7 @@ class PinnedBackend(httpcore.SyncBackend):
         last: OSError | None = None
         for ip in self.vetted_addresses(host):
             try:
-                sock = self._dialer(ip, port, timeout)
+                sock = self._dialer(ip, port, _left(timeout, httpcore.ConnectTimeout))
             except TimeoutError as exc:
                 raise httpcore.ConnectTimeout(str(exc)) from exc
             except OSError as exc:
@@ -94,8 +141,38 @@ class PinnedBackend(httpcore.SyncBackend):
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             log.debug("connected to %s at %s port %d", host, ip, port)
-            return SyncStream(sock)
+            return DeadlineStream(SyncStream(sock))
         raise httpcore.ConnectError(str(last))
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every operation ends by the fetch's deadline (see `within`)."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        # CPython's handshake treats the socket timeout as a deadline for the whole handshake,
+        # so a trickling server can't stretch it past the time left.
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 def verified_context(context: ssl.SSLContext | None = None) -> ssl.SSLContext:

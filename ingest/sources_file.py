@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from ingest.redact import redact
 from ingest.web import normalize_url
 
 DEFAULT_MAX_ITEMS = 50
@@ -134,10 +135,11 @@ def _entries(data: dict[str, Any], kind: str, name: str) -> list[tuple[str, dict
 
 def _url(value: str, where: str) -> str:
     """A normalised http(s) URL (the address itself is vetted when it is fetched)."""
+    shown = redact(value)  # never echo user:password@
     try:
         url = httpx.URL(value.strip())
     except httpx.InvalidURL as exc:
-        raise SourcesError(f"{where}: {value!r} is not a valid URL ({exc})") from None
+        raise SourcesError(f"{where}: {shown!r} is not a valid URL ({redact(str(exc))})") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise SourcesError(f"{where}: {value!r} is not an http(s) URL")
+        raise SourcesError(f"{where}: {shown!r} is not an http(s) URL")
     return normalize_url(str(url))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunk_vectors import embed_chunks
 from ingest.chunking import ChunkSettings, chunk_document
 from ingest.documents import Chunk, Document, LoadError, content_hash, doc_id_for
-from ingest.loaders import LOADERS, SUPPORTED
+from ingest.files import Candidate, discover, read_candidate, shown
+from ingest.limits import MAX_META_CHARS, MAX_TITLE_CHARS, Limits, clip
+from ingest.loaders import LOADERS, check_length
 from vectorstore.embeddings import Embedder
 from vectorstore.records import ChunkRecord, DocRecord, Metadata
-from vectorstore.store import ChromaStore
+from vectorstore.store import ChromaStore, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -41,60 +45,81 @@ class SyncReport:
 
 
 def source_name(path: Path) -> str:
-    """How a file is named in the store: relative to the working folder where possible."""
+    """How a file is named in the store: relative to the working folder where possible.
+    Raises LoadError for a name that is not valid UTF-8 (the store keeps text)."""
     resolved = path.resolve()
     try:
-        return str(resolved.relative_to(Path.cwd().resolve()))
+        name = str(resolved.relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(resolved)
-
-
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """The supported files under `paths` (folders walked, hidden files skipped), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        else:
-            found.append(path)  # an explicit file: unsupported or missing ones fail by name
-    return found
+        name = str(resolved)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LoadError(
+            f"{shown(name)}: the file name is not valid UTF-8; rename the file"
+        ) from None
+    if shown(name) != name:  # a newline or an escape code would forge log lines
+        raise LoadError(f"{shown(name)}: the file name has control characters; rename the file")
+    return name
 
 
 class Ingestor:
-    """Writes documents into a store: chunk, embed, replace the document's version."""
+    """Writes documents into a store: chunk, embed, replace the document's version.
+
+    `limits` bounds what is read (file size, text length, front matter, PDF pages, memory and
+    time): see `ingest.limits`.
+    """
 
     def __init__(
-        self, store: ChromaStore, embedder: Embedder, chunking: ChunkSettings | None = None
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        chunking: ChunkSettings | None = None,
+        limits: Limits | None = None,
     ):
         self.store = store
         self.embedder = embedder
         self.chunking = chunking or ChunkSettings()
+        self.limits = limits or Limits()
 
     def sync_paths(self, paths: Sequence[Path], *, prune: bool = False) -> SyncReport:
-        """Ingest the files under `paths`; with `prune`, drop stored files under them now gone."""
+        """Ingest the files under `paths`; with `prune`, drop stored files under them now gone.
+
+        Each file that can't be ingested (and each link or special file skipped in a folder) is
+        reported in `failed` with its reason; the rest of the run goes on.
+        """
         report = SyncReport()
         self.store.sweep_orphans()  # finish what a crashed run left half-written
         known = self.store.documents()
         seen: set[str] = set()
-        for path in discover(paths):
-            name = source_name(path)
-            seen.add(doc_id_for(name))
+        candidates, skipped = discover(paths)
+        for item in skipped:
+            _fail(report, shown(item.path), f"{shown(item.path)}: {item.reason}")
+        for candidate in candidates:
+            name = shown(candidate.path)
             try:
-                data = path.read_bytes()
-                self.ingest_bytes(data, path.suffix.lower(), name, known, report)
-            except (LoadError, OSError) as exc:
-                reason = str(exc) if isinstance(exc, LoadError) else f"{name}: {exc.strerror}"
-                log.warning("skipped %s", reason)
-                report.failed.append((name, reason))
+                name = source_name(candidate.path)
+                seen.add(doc_id_for(name))
+                self._ingest_file(candidate, name, known, report)
+            except LoadError as exc:
+                _fail(report, name, str(exc))
+            except StoreUnavailableError:
+                raise  # every other file would fail the same way: stop, say why once
+            except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
+                log.debug("unexpected error on %s", name, exc_info=True)
+                _fail(report, name, f"{name}: could not be ingested ({_brief(exc)})")
         if prune:
             report.pruned = self._prune(paths, known, seen)
         return report
+
+    def _ingest_file(
+        self, candidate: Candidate, name: str, known: dict[str, DocRecord], report: SyncReport
+    ) -> None:
+        suffix = (candidate.target or candidate.path).suffix.lower()
+        if suffix not in LOADERS:  # refused before the file is opened
+            raise LoadError(f"{name}: unsupported file type {suffix or '(none)'}")
+        data = read_candidate(candidate, self.limits.file_bytes)
+        self.ingest_bytes(data, suffix, name, known, report)
 
     def ingest_bytes(
         self, data: bytes, suffix: str, name: str, known: dict[str, DocRecord], report: SyncReport
@@ -102,16 +127,21 @@ class Ingestor:
         loader = LOADERS.get(suffix)
         if loader is None:
             raise LoadError(f"{name}: unsupported file type {suffix or '(none)'}")
+        if len(data) > self.limits.file_bytes:
+            raise LoadError(f"{name}: over the {self.limits.file_bytes:,}-byte file size limit")
         digest = content_hash(data, self.chunking.version)
         current = known.get(doc_id_for(name))
         if current is not None and current.content_hash == digest:
             report.skipped.append(name)
             return
-        self.write(loader(data, name), digest, previous=current)
+        self.write(loader(data, name, self.limits), digest, previous=current)
         (report.changed if current else report.added).append(name)
 
     def write(self, doc: Document, digest: str, previous: DocRecord | None = None) -> int:
-        """Chunk, embed and store one document as the active version; returns its chunk count."""
+        """Chunk, embed and store one document as the active version; returns its chunk count.
+        Raises LoadError for a text over the length limit (from any origin: files, pages)."""
+        check_length(doc.text, doc.source, self.limits)
+        doc = dataclasses.replace(doc, title=clip(doc.title, MAX_TITLE_CHARS))
         chunks = chunk_document(doc, self.chunking)
         if not chunks:
             raise LoadError(f"{doc.source}: no text to index")
@@ -162,7 +192,11 @@ class Ingestor:
     def _prune(
         self, roots: Sequence[Path], known: dict[str, DocRecord], seen: set[str]
     ) -> list[str]:
-        folders = [source_name(r) for r in roots if r.is_dir()]
+        folders = []
+        for root in roots:
+            with contextlib.suppress(LoadError):  # a folder name that is not UTF-8 has no docs
+                if root.is_dir():
+                    folders.append(source_name(root))
         pruned = []
         for doc_id, record in known.items():
             source = str(record.metadata.get("source", ""))
@@ -174,7 +208,19 @@ class Ingestor:
         return pruned
 
 
+def _fail(report: SyncReport, name: str, reason: str) -> None:
+    log.warning("skipped %s", reason)
+    report.failed.append((name, reason))
+
+
+def _brief(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _common_meta(doc: Document) -> Metadata:
+    """Details every passage carries (for citations); each is cut to MAX_META_CHARS, since it
+    is repeated in every passage of the document."""
     meta: Metadata = {
         "title": doc.title,
         "publisher": doc.publisher,
@@ -185,4 +231,4 @@ def _common_meta(doc: Document) -> Metadata:
         "origin": doc.origin,
     }
     meta.update({k: v for k, v in doc.extra.items() if v})
-    return meta
+    return {k: clip(v, MAX_META_CHARS) if isinstance(v, str) else v for k, v in meta.items()}

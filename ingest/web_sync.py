@@ -19,22 +19,25 @@ from pathlib import Path
 from ingest.documents import Document, LoadError, content_hash, doc_id_for
 from ingest.feeds import FeedError, FeedState, poll_feed
 from ingest.fetch import FetchedPage, FetchError, SafeFetcher
-from ingest.loaders import load_pdf
+from ingest.limits import Limits
+from ingest.loaders import DEFAULT_LIMITS, load_pdf
+from ingest.redact import redact
 from ingest.sources_file import FeedSource, Sources
 from ingest.sync import Ingestor, SyncReport
 from ingest.web import ExtractionError, article_from_page, normalize_url
 from vectorstore.records import DocRecord
+from vectorstore.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
 RAW_DIR = "raw"
 
 
-def document_from_page(page: FetchedPage) -> Document:
+def document_from_page(page: FetchedPage, limits: Limits = DEFAULT_LIMITS) -> Document:
     """A Document for a fetched HTML, text or PDF page (raises LoadError if it has no text)."""
     if page.content_type == "application/pdf":
         url = normalize_url(page.final_url)
-        doc = load_pdf(page.body, url)
+        doc = load_pdf(page.body, url, limits)
         return dataclasses.replace(doc, url=url, kind="web", origin="url")
     try:
         article = article_from_page(page)
@@ -138,8 +141,14 @@ class WebSync:
         try:
             poll = poll_feed(self.fetcher, feed.url, self.state, max_items=feed.max_items)
         except (FetchError, FeedError) as exc:
-            log.warning("feed failed: %s", exc)
-            report.failed.append((feed.url, str(exc)))
+            log.warning("feed failed: %s", redact(str(exc)))
+            report.failed.append((redact(feed.url), redact(str(exc))))
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad feed never stops the run
+            log.debug("feed %s failed", redact(feed.url), exc_info=True)
+            reason = f"{redact(feed.url)}: not a usable feed ({_brief(exc)})"
+            log.warning("feed failed: %s", reason)
+            report.failed.append((redact(feed.url), reason))
             return
         known = self.ingestor.store.documents()
         failed = [i.url for i in poll.fresh if not self._ingest_url(i.url, known, report)]
@@ -151,22 +160,28 @@ class WebSync:
         known = self.ingestor.store.documents()
         for page in self.archive.pages():
             try:
-                self._store(document_from_page(page), known, report)
+                self._store(document_from_page(page, self.ingestor.limits), known, report)
             except LoadError as exc:
-                report.failed.append((page.final_url, str(exc)))
+                report.failed.append((redact(page.final_url), redact(str(exc))))
         return report
 
     def _ingest_url(self, url: str, known: dict[str, DocRecord], report: SyncReport) -> bool:
         try:
             page = self.fetcher.fetch(url)
-            doc = document_from_page(page)
+            doc = document_from_page(page, self.ingestor.limits)
             self.archive.save(doc.doc_id, page)
             self._store(doc, known, report)
             return True
         except (FetchError, LoadError) as exc:
-            log.warning("could not ingest %s: %s", url, exc)
-            report.failed.append((url, str(exc)))
-            return False
+            reason = redact(str(exc))
+        except StoreUnavailableError:
+            raise  # every other URL would fail the same way: stop, say why once
+        except Exception as exc:  # noqa: BLE001 - one bad page never stops the run
+            log.debug("could not ingest %s", redact(url), exc_info=True)
+            reason = f"{redact(url)}: could not be ingested ({_brief(exc)})"
+        log.warning("could not ingest %s: %s", redact(url), reason)
+        report.failed.append((redact(url), reason))
+        return False
 
     def _store(self, doc: Document, known: dict[str, DocRecord], report: SyncReport) -> None:
         digest = document_digest(doc, self.ingestor.chunking.version)
@@ -179,6 +194,11 @@ class WebSync:
         self.ingestor.write(doc, digest, previous=current)
         known[doc.doc_id] = DocRecord(doc.doc_id, digest, {"source": doc.source})
         (report.changed if current else report.added).append(doc.source)
+
+
+def _brief(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 def web_doc_id(url: str) -> str:

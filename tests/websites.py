@@ -7,9 +7,11 @@ redirects, an endless body, a slow body, a gzip bomb and a wrong content type.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import hashlib
+import socket
 import ssl
 import threading
 import time
@@ -249,6 +251,42 @@ def slow() -> Iterator[bytes]:
 def gzip_bomb() -> bytes:
     """50 MB of zeros in ~50 kB of gzip."""
     return gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+
+
+@contextlib.contextmanager
+def trickle_proxy(target_port: int, delay: float) -> Iterator[int]:
+    """A TCP proxy on 127.0.0.1 (yields its port) that passes requests to `target_port` at
+    once and sends every reply back one byte per `delay` seconds: the status line, headers and
+    a TLS handshake alike. Each read is quick; the whole is not."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def pump(source: socket.socket, sink: socket.socket, pause: float) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                for i in range(len(data)) if pause else ():
+                    sink.sendall(data[i : i + 1])
+                    time.sleep(pause)
+                if not pause:
+                    sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", target_port))
+                for args in ((client, upstream, 0.0), (upstream, client, delay)):
+                    threading.Thread(target=pump, args=args, daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() above
+        listener.close()
 
 
 def serve(site: Site, context: ssl.SSLContext | None = None) -> ThreadingHTTPServer:

@@ -17,25 +17,31 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
 from vectorstore.records import ChunkRecord, DocRecord, Hit, Metadata, SpanVectors
+from vectorstore.server import (
+    StoreUnavailableError,
+    chroma_settings,
+    server_client,
+    server_of,
+    unavailable_as_error,
+)
+
+__all__ = ["BATCH", "ChromaStore", "StoreUnavailableError", "embedded_client", "server_client"]
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000  # below Chroma's max batch size, large enough to amortise the per-call cost
-
-
-def _chroma_settings() -> Any:
-    from chromadb.config import Settings
-
-    return Settings(anonymized_telemetry=False, allow_reset=False)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def embedded_client(path: Path) -> Any:
@@ -43,14 +49,20 @@ def embedded_client(path: Path) -> Any:
     import chromadb
 
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
 
 
-def server_client(host: str, port: int) -> Any:
-    """A client for a Chroma server (`chroma run`), the single writer shared by many processes."""
-    import chromadb
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a ChromaStore method under `unavailable_as_error` for its server."""
 
-    return chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, ChromaStore)
+        with store.guard():
+            return method(*args, **kwargs)
+
+    return run
 
 
 class ChromaStore:
@@ -60,14 +72,22 @@ class ChromaStore:
     def __init__(self, client: Any, name: str = "nhsbot"):
         self._client = client
         self.name = name
-        self._chunks = client.get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
-        self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
-        self._spans = client.get_or_create_collection(f"{name}-spans", embedding_function=None)
+        self._where, self._timeout_s = server_of(client)
+        with self.guard():
+            self._chunks = client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+            self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+            self._spans = client.get_or_create_collection(f"{name}-spans", embedding_function=None)
         self._deferred: list[tuple[str, str]] | None = None
 
+    def guard(self) -> contextlib.AbstractContextManager[None]:
+        """A block in which the server's connection failures and timeouts raise
+        StoreUnavailableError (every public method runs in one)."""
+        return unavailable_as_error(self._where, self._timeout_s)
+
     # --- documents -------------------------------------------------------------------------
+    @_guarded
     def documents(self) -> dict[str, DocRecord]:
         """Every document in the manifest, by id."""
         got = self._docs.get(include=["metadatas"])
@@ -77,6 +97,7 @@ class ChromaStore:
             out[doc_id] = DocRecord(doc_id, str(meta.pop("content_hash", "")), meta)
         return out
 
+    @_guarded
     def replace_document(
         self,
         doc: DocRecord,
@@ -129,11 +150,13 @@ class ChromaStore:
             for doc_id, digest in pending:
                 self._drop_other_versions(doc_id, digest)
 
+    @_guarded
     def _drop_other_versions(self, doc_id: str, digest: str) -> None:
         where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": digest}}]}
         self._spans.delete(where=where)
         self._chunks.delete(where=where)
 
+    @_guarded
     def touch_document(self, doc_id: str, metadata: Metadata) -> None:
         """Update a document's manifest details (e.g. last checked) without touching chunks."""
         current = self.documents().get(doc_id)
@@ -142,12 +165,14 @@ class ChromaStore:
         meta: Metadata = {**current.metadata, **metadata, "content_hash": current.content_hash}
         self._docs.upsert(ids=[doc_id], embeddings=[[0.0]], metadatas=[meta])
 
+    @_guarded
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: manifest first, so readers stop seeing it at once."""
         self._docs.delete(ids=[doc_id])
         self._spans.delete(where={"doc_id": doc_id})
         self._chunks.delete(where={"doc_id": doc_id})
 
+    @_guarded
     def sweep_orphans(self) -> int:
         """Delete chunks no manifest entry points at (left by a crash mid-write)."""
         active = {d.doc_id: d.content_hash for d in self.documents().values()}
@@ -162,6 +187,7 @@ class ChromaStore:
         return len(orphans)
 
     # --- chunks ----------------------------------------------------------------------------
+    @_guarded
     def count(self) -> int:
         return int(self._chunks.count())
 
@@ -169,14 +195,16 @@ class ChromaStore:
         """(id, text, metadata) of every stored chunk, in pages (for building the BM25 index)."""
         offset = 0
         while True:
-            got = self._chunks.get(
-                include=["documents", "metadatas"], limit=BATCH * 5, offset=offset
-            )
+            with self.guard():
+                got = self._chunks.get(
+                    include=["documents", "metadatas"], limit=BATCH * 5, offset=offset
+                )
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["documents"] or [], got["metadatas"] or [])
             offset += len(got["ids"])
 
+    @_guarded
     def get(self, chunk_ids: Sequence[str]) -> list[Hit]:
         """Stored chunks by id, in the order asked (missing ids are left out)."""
         if not chunk_ids:
@@ -188,6 +216,7 @@ class ChromaStore:
         }
         return [found[c] for c in chunk_ids if c in found]
 
+    @_guarded
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of some chunks, by id."""
         if not chunk_ids:
@@ -198,6 +227,7 @@ class ChromaStore:
             for cid, vec in zip(got["ids"], got["embeddings"])
         }
 
+    @_guarded
     def span_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SpanVectors]:
         """Stored sentence vectors by chunk id (chunks stored without them are left out)."""
         if not chunk_ids:
@@ -209,6 +239,7 @@ class ChromaStore:
             if m and "f16" in m
         }
 
+    @_guarded
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest chunks as (id, cosine similarity), best first."""
         if k <= 0:
@@ -219,7 +250,8 @@ class ChromaStore:
     def _iter_chunk_meta(self) -> Iterator[tuple[str, Metadata]]:
         offset = 0
         while True:
-            got = self._chunks.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
+            with self.guard():
+                got = self._chunks.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["metadatas"] or [])

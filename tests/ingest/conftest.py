@@ -18,6 +18,9 @@ import pytest
 from websites import FeedEntry, Route, Site, default_routes, serve  # tests/ on sys.path
 
 from ingest.fetch import SafeFetcher
+from ingest.sync import Ingestor
+from vectorstore.embeddings import SentenceTransformerEmbedder
+from vectorstore.store import ChromaStore, embedded_client
 
 PUBLIC_IP = "93.184.216.34"  # a public address; tests never really dial it
 NAMES = {
@@ -55,6 +58,18 @@ def web(site: Site) -> Site:
 def entry() -> type[FeedEntry]:
     """The FeedEntry class, for tests (which do not import this module)."""
     return FeedEntry
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ChromaStore:
+    """An empty embedded store of the test's own (no bot pipeline involved)."""
+    return ChromaStore(embedded_client(tmp_path / "chroma"), "ingest-test")
+
+
+@pytest.fixture
+def ingestor(store: ChromaStore, embedder: SentenceTransformerEmbedder) -> Ingestor:
+    """An Ingestor on `store` with the real model and the default limits."""
+    return Ingestor(store, embedder)
 
 
 @pytest.fixture

@@ -42,3 +42,15 @@ def test_pdf_pages_recorded() -> None:
     )
     chunks = chunk_document(doc)
     assert [(c.page, c.text) for c in chunks] == [(1, "Page one text."), (2, "Page two text.")]
+
+
+def test_a_huge_heading_is_cut_not_repeated_in_every_chunk() -> None:
+    """A 500 kB heading over 700 passages would be 350 MB of metadata and embedded text."""
+    from ingest.limits import MAX_HEADING_CHARS
+
+    text = "# " + "heading " * 60_000 + "\n\n" + "A sentence of body text. " * 400
+    chunks = chunk_document(Document(source="h.md", text=text, title="T"))
+    assert len(chunks) > 5
+    assert all(len(c.heading) <= MAX_HEADING_CHARS for c in chunks)
+    assert chunks[0].heading.startswith("heading heading") and chunks[0].heading.endswith("…")
+    assert all(text[c.start : c.end] == c.text for c in chunks)
