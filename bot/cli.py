@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from pydantic import ValidationError
 
@@ -22,8 +23,16 @@ from ingest.addresses import is_web_address
 from ingest.sources_file import SourcesError, load_sources
 from ingest.sync import SyncReport
 from vectorstore.lock import StoreLockedError
+from vectorstore.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
+
+# Exit codes (README: "Exit codes").
+EXIT_OK = 0  # done: every document stored (or unchanged), every question answered or refused
+EXIT_FAILED = 1  # nothing done: the store is locked or unreachable, or no document was stored
+EXIT_USAGE = 2  # a bad argument, setting or question (in a stream: at least one line)
+EXIT_SOME_FAILED = 3  # some documents failed (each reported), the rest were stored
+EXIT_BROKEN_PIPE = 141  # the output was closed early (as a program stopped by SIGPIPE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,16 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as exc:  # e.g. NHSBOT_LLM=gpt: say which setting and why
         print(f"error: invalid setting: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     configure_logging(settings.log_level)
     try:
         with open_app(settings) as app:
             return COMMANDS[args.command](app, args)
-    except StoreLockedError as exc:
+    except (StoreLockedError, StoreUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `nhsbot ask … | head`: the reader has gone; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def configure_logging(level: str) -> None:
@@ -97,7 +109,7 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
             sources = load_sources(settings.sources_file)
         except SourcesError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         report = library.ingest_sources(sources, prune=args.prune)
     else:
         targets = args.paths or [str(settings.corpus_dir)]
@@ -120,40 +132,43 @@ def print_report(report: SyncReport, *, as_json: bool) -> int:
         for _, reason in report.failed:
             print(f"failed: {reason}", file=sys.stderr)
         print(report.summary())
+    if not report.failed:
+        return EXIT_OK
     nothing_done = not (report.added or report.changed or report.skipped or report.pruned)
-    return 1 if report.failed and nothing_done else 0
+    return EXIT_FAILED if nothing_done else EXIT_SOME_FAILED
 
 
 def cmd_ask(app: App, args: argparse.Namespace) -> int:
     warm(app.answerer.generator)
     if args.question == "-":
-        return ask_stream(app.answerer, sys.stdin, sys.stdout, args.k, as_json=args.json)
+        return ask_stream(app.answerer, sys.stdin.buffer, sys.stdout, args.k, as_json=args.json)
     try:
         answer = app.answerer.ask(args.question, k=args.k)
     except QuestionError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer_text(answer))
-    return 0
+    return EXIT_OK
 
 
 def ask_stream(
-    answerer: Answerer, lines: TextIO, out: TextIO, k: int | None, *, as_json: bool
+    answerer: Answerer, lines: BinaryIO, out: TextIO, k: int | None, *, as_json: bool
 ) -> int:
-    """One question per input line, one answer per output line (JSON when asked).
+    """One question per input line, one answer per output line (JSON when asked): a line that
+    can't be asked (blank, too long, not UTF-8) gets an error line, so output lines match
+    input lines, and the exit code is 2 at the end.
 
     The models load once for the whole stream."""
-    status = 0
-    for line in lines:
-        question = line.rstrip("\n")
-        if not question.strip():
-            continue
+    status = EXIT_OK
+    for raw in lines:
+        question = raw.rstrip(b"\r\n").decode("utf-8", errors="surrogateescape")
         try:
             answer = answerer.ask(question, k=k)
             result: Any = answer.to_json() if as_json else answer_text(answer)
         except QuestionError as exc:
-            status = 2
-            result = {"question": question[:200], "error": str(exc)} if as_json else f"error: {exc}"
+            status = EXIT_USAGE
+            shown = question.encode("utf-8", "replace").decode()[:200]
+            result = {"question": shown, "error": str(exc)} if as_json else f"error: {exc}"
         out.write((json.dumps(result, ensure_ascii=False) if as_json else result) + "\n")
         out.flush()
     return status

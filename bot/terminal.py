@@ -10,6 +10,7 @@ from bot.answering.answer import Answer, Citation
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
 from bot.library import StoreStats
+from vectorstore.store import StoreUnavailableError
 
 BANNER = (
     "nhsbot — ask about who can access NHS patient data. Answers come only from the stored "
@@ -56,6 +57,9 @@ def chat(answerer: Answerer, stats: StoreStats, inp: TextIO, out: TextIO) -> int
         try:
             answer = answerer.ask(answerer.read(text, history[-1:]))
         except QuestionError as exc:
+            out.write(f"{exc}\n")
+            continue
+        except StoreUnavailableError as exc:  # a Chroma server away: ask again once it is back
             out.write(f"{exc}\n")
             continue
         out.write(answer_text(answer) + "\n")

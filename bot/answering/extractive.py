@@ -84,7 +84,7 @@ def compose(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
     for n, group in enumerate(groups, start=1):
         hit = group[0].hit
         # Link targets and images are never shown: a poisoned source could point anywhere.
-        quote = strip_markup(hit.text[group[0].start : group[-1].end])
+        quote = strip_markup(hit.text[group[0].start : group[-1].end], hit.meta("url"))
         parts.append(f"{' '.join(' '.join(quote.split()).splitlines())} [{n}]")
         citations.append(Citation.from_hit(n, group[0].hit, quote, max(g.score for g in group)))
     return " ".join(parts), citations
@@ -103,7 +103,8 @@ def nearest(ranked: Sequence[Sentence], limit: int = 3) -> list[Citation]:
         if s.hit.chunk_id in seen:
             continue
         seen.add(s.hit.chunk_id)
-        out.append(Citation.from_hit(len(out) + 1, s.hit, strip_markup(s.text), s.score))
+        quote = strip_markup(s.text, s.hit.meta("url"))
+        out.append(Citation.from_hit(len(out) + 1, s.hit, quote, s.score))
         if len(out) == limit:
             break
     return out

@@ -5,39 +5,68 @@ through here, so they agree on what a passage says."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from bot.answering import injection
 from ingest.sentences import sentence_spans
 from vectorstore.records import Hit
 
-# Sentences addressed to an AI model rather than a human reader (indirect prompt injection).
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instructions?|rules|prompts?|guidelines)\b"
-    r"|\bnote to (the )?(ai|assistant|model|llm|bot|chatbot)\b"
-    r"|\b(ai|llm|language model|chatbot|assistant)s?\b[^.\n]{0,60}"
-    r"\b(must|should|shall|are to|need to)\b"
-    r"|\b(reply|respond|answer|output|print|repeat|include|append|write|say)\b[^.\n]{0,40}"
-    r"\b(exactly|verbatim|the (code|word|string|phrase|token|password|secret))\b"
-    r"|\b(system prompt|developer mode|jailbreak)\b"
-    r"|^\s*(system|assistant|user)\s*:",
-    re.I,
-)
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\n]*)\)")
+# Markdown images and links, their text allowed one level of brackets ("[a [b] c](url)"), and
+# reference-style link definitions ("[1]: https://…").
+_BRACKETED = r"(?:[^\[\]\n]|\[[^\[\]\n]*\])*"
+_IMAGE = re.compile(rf"!\[{_BRACKETED}\]\([^)\n]*\)")
+_LINK = re.compile(rf"\[({_BRACKETED})\]\([^)\n]*\)")
+_LINK_DEFINITION = re.compile(r"^[ \t]*\[[^\]\n]+\]:[ \t]*\S+.*$", re.M)
+_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>", re.I)
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>\n]*>")
+_BARE_URL = re.compile(r"\b(?:(?:https?|ftp)://|www\.)[^\s<>()\[\]\"']+", re.I)
+# Where a bare web address may be shown: the source's own site, and the UK's official domains
+# (an address a member asks for, such as the opt-out page, is usually on one of them).
+OFFICIAL_DOMAINS = (
+    "nhs.uk", "gov.uk", "gov.scot", "gov.wales", "llyw.cymru", "nhs.scot", "nhs.wales",
+    "hscni.net", "nidirect.gov.uk", "parliament.uk", "ico.org.uk", "legislation.gov.uk",
+)  # fmt: skip
 
 
 def looks_like_instruction(sentence: str) -> bool:
-    """Whether a sentence speaks to an AI model (we never show such a sentence to a model)."""
-    return bool(_INSTRUCTION.search(sentence))
+    """Whether a sentence speaks to an AI model (it is never quoted or shown to a model)."""
+    return _looks_like_instruction(sentence)
 
 
-def strip_markup(text: str) -> str:
-    """Drop images and HTML tags; keep a link's words but not where it points."""
+@functools.lru_cache(maxsize=16384)  # the same passages come back question after question
+def _looks_like_instruction(sentence: str) -> bool:
+    return injection.looks_like_instruction(sentence)
+
+
+def strip_markup(text: str, own_site: str = "") -> str:
+    """Drop images, HTML tags and link definitions; keep a link's words but not where it
+    points; keep a bare web address only on `own_site` (the source's own URL) or an official
+    domain. A poisoned source could point anywhere."""
     text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    return _HTML_TAG.sub("", text)
+    for _ in range(3):  # nested link text loses one level of brackets per pass
+        text, found = _LINK.subn(r"\1", text)
+        if not found:
+            break
+    text = _LINK_DEFINITION.sub("", _AUTOLINK.sub("", text))
+    text = _HTML_TAG.sub("", text)
+    own = _host(own_site)
+    return _BARE_URL.sub(lambda m: m[0] if _trusted(_host(m[0]), own) else "", text)
+
+
+def _host(url: str) -> str:
+    if not url:
+        return ""
+    bare = re.sub(r"^[a-z]+://", "", url.strip(), flags=re.I)
+    host = re.split(r"[/:?#]", bare, maxsplit=1)[0].lower()
+    return host.removeprefix("www.")
+
+
+def _trusted(host: str, own: str) -> bool:
+    if not host or "@" in host:
+        return False
+    return host == own or any(host == d or host.endswith(f".{d}") for d in OFFICIAL_DOMAINS)
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,7 @@ def evidence(hit: Hit) -> list[Evidence]:
         raw = hit.text[start:end]
         if looks_like_instruction(raw):
             continue
-        clean = " ".join(strip_markup(raw).split())
+        clean = " ".join(strip_markup(raw, hit.meta("url")).split())
         if clean:
             out.append(Evidence(start, end, clean))
     return out

@@ -115,6 +115,8 @@ def check_question(question: str, max_chars: int) -> str:
     text = " ".join(question.split())
     if not text:
         raise QuestionError("Please type a question, e.g. “Can Palantir staff see my GP record?”")
+    if any("\ud800" <= c <= "\udfff" for c in text):  # bytes that were not UTF-8
+        raise QuestionError("That question is not valid text (UTF-8): please type it again.")
     if len(text) > max_chars:
         raise QuestionError(
             f"That question is {len(text)} characters long; the limit is {max_chars}. "

@@ -23,6 +23,7 @@ from bot.discordbot.services import Services, services_of
 from bot.discordbot.views import PassagesButton, ThreadButton, VoteButton
 from bot.feedback import FeedbackStore
 from bot.refresh import Announcement, Refresher, RefreshResult
+from vectorstore.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class NhsBot(commands.Bot):
         while not self.is_closed():
             try:
                 await self.refresh_and_announce()
+            except StoreUnavailableError as exc:
+                log.warning("scheduled refresh skipped: %s", exc)
             except Exception:
                 log.exception("scheduled refresh failed")
             await asyncio.sleep(self.refresher.interval_s)

@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.question import Question, QuestionError
-from bot.discordbot.failures import FAILED
+from bot.discordbot.failures import FAILED, STORE_AWAY
 from bot.discordbot.format import (
     CHOICE_CHARS,
     DESCRIPTION_CHARS,
@@ -31,6 +31,7 @@ from bot.discordbot.replies import ask, send_answer
 from bot.discordbot.services import Services
 from bot.discordbot.threads import earlier_turn, strip_mentions
 from ingest.addresses import is_web_address
+from vectorstore.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
@@ -131,6 +132,9 @@ class Answering(commands.Cog):
             return
         try:
             await self.answer_message(message)
+        except StoreUnavailableError as exc:
+            log.warning("the store is unavailable: %s", exc)
+            await message.reply(STORE_AWAY)
         except Exception as exc:  # never leave a member without a reply
             log.error("answering a message failed", exc_info=exc)
             await message.reply(FAILED)

@@ -10,10 +10,12 @@ from typing import Any
 import discord
 
 from bot.answering.question import QuestionError
+from vectorstore.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
 FAILED = "Sorry, something went wrong on my side: it has been logged. Please try again."
+STORE_AWAY = "My sources can't be reached just now. Please try again in a minute."
 
 
 async def report_error(interaction: discord.Interaction[Any], error: Exception) -> None:
@@ -21,6 +23,9 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
     cause = getattr(error, "original", error)
     if isinstance(cause, QuestionError):
         text = str(cause)
+    elif isinstance(cause, StoreUnavailableError):  # the store's server is away: no traceback
+        log.warning("the store is unavailable: %s", cause)
+        text = STORE_AWAY
     else:
         name = interaction.command.name if interaction.command else interaction.type.name
         log.error("interaction %s failed", name, exc_info=cause)

@@ -153,7 +153,7 @@ def _citation(n: int, hit: Hit, kept: list[Checked], passage: int) -> Citation:
     score, best_start, _ = max(matched, default=(float(hit.score), 0, 0))
     a, b = next(((a, b) for a, b in groups if a <= best_start < b), (0, 0))
     quote = hit.text[a:b]
-    if not quote or strip_markup(quote) != quote:
+    if not quote or strip_markup(quote, hit.meta("url")) != quote:
         # Never quote a link or image target; use the cleaned sentences instead of the slice.
         quote = " ".join(e.text for e in evidence(hit) if a <= e.start and e.end <= b)
         quote = quote or clean_passage(hit)[:300]
