@@ -74,9 +74,9 @@ def test_ask_batch_from_stdin(cli_env: dict[str, str]) -> None:
     questions = "who got the FDP contract?\n\nwhere does the opt-out apply\n" + "y" * 1200 + "\n"
     done = nhsbot(["ask", "--json", "-"], cli_env, stdin=questions)
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(lines) == 3
-    assert lines[0]["citations"] and lines[1]["citations"]
-    assert "limit is 1000" in lines[2]["error"]
+    assert len(lines) == 4  # one output line per input line, the blank one included
+    assert lines[0]["citations"] and lines[2]["citations"]
+    assert "type a question" in lines[1]["error"] and "limit is 1000" in lines[3]["error"]
     assert done.returncode == 2
 
 
