@@ -22,6 +22,7 @@ import yaml
 from ingest import pdf_worker
 from ingest.documents import Document, LoadError
 from ingest.limits import Limits
+from ingest.saved_pages import read_saved_page
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +149,20 @@ def _first_heading(text: str) -> str:
 
 
 def load_text(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Plain text: the first short line is the title when it looks like one."""
-    text = decode_text(data, source, limits).strip("\n")
+    """Plain text: the first short line is the title when it looks like one. A page saved as
+    text gives its title, address and date in header lines, and loses its furniture."""
+    page = read_saved_page(decode_text(data, source, limits).strip("\n"))
+    text, details = page.text, page.details
     first = text.split("\n", 1)[0].strip()
     title = first if 0 < len(first) <= 120 and not first.endswith(".") else Path(source).stem
-    return Document(source=source, text=text, title=title)
+    return Document(
+        source=source,
+        text=text,
+        title=details.get("title") or title,
+        publisher=details.get("publisher", ""),
+        published=details.get("published", ""),
+        url=details.get("url", ""),
+    )
 
 
 def load_html(

@@ -8,7 +8,10 @@ import re
 # starts a sentence. Abbreviations that end in a full stop are checked separately.
 _BOUNDARY = re.compile(
     r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9£$€#])|\n\s*\n|\n(?=\s*[-*•#]\s)"
+    r"|\n(?=\s*\d{1,3}[.)]\s)"  # a numbered list item starts a sentence, with its number
 )
+# The number that opens a numbered list item ("3. "), which must stay with its item.
+_ITEM_NUMBER = re.compile(r"\s*\d{1,3}[.)]")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "No.", "vs.", "Prof.")
 
 
@@ -18,7 +21,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.start() + len(match.group(1) or "")  # a closing quote belongs to the sentence
-        if text[start:end].rstrip().endswith(_ABBREVIATIONS):
+        if text[start:end].rstrip().endswith(_ABBREVIATIONS) or _ITEM_NUMBER.fullmatch(
+            text[start:end]
+        ):
             continue
         spans.append((start, end))
         start = match.end()

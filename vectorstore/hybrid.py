@@ -5,6 +5,7 @@ The BM25 index lives in memory, built from the store's chunks; call `refresh()` 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -38,18 +39,24 @@ QUESTION_WORDS = frozenset(
 _local = threading.local()
 
 
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """bm25s's English stop words (imported on first use: bm25s is not light)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
 def stems(text: str) -> list[str]:
     """Stemmed content words, as bm25s's tokenizer makes them (without its per-call cost);
     stop words and question words left out."""
-    from bm25s.stopwords import STOPWORDS_EN
-
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:  # one per thread: a Stemmer keeps state between calls
         import Stemmer
 
         stemmer = _local.stemmer = Stemmer.Stemmer("english")
     words = [
-        w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS_EN and w not in QUESTION_WORDS
+        w for w in _TOKEN.findall(text.lower()) if w not in stopwords() and w not in QUESTION_WORDS
     ]
     return stemmer.stemWords(words)
 

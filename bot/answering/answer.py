@@ -53,6 +53,7 @@ class Answer:
     # (kept, checked): a model's sentences that passed verification, of those it wrote;
     # None when no model wrote anything (extractive answers).
     verified_sentences: tuple[int, int] | None = None
+    missing: str = ""  # a refusal: what the sources don't give, in a few words
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON contract documented in the README (`nhsbot ask --json`)."""
@@ -69,4 +70,6 @@ class Answer:
         if self.verified_sentences is not None:
             kept, checked = self.verified_sentences
             out["verified_sentences"] = {"kept": kept, "checked": checked}
+        if self.refused and self.missing:
+            out["missing"] = self.missing
         return out

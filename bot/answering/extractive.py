@@ -9,6 +9,7 @@ from bot.answering.answer import Citation
 from bot.answering.passages import looks_like_instruction, strip_markup
 from bot.answering.scoring import Sentence
 from ingest.sentences import sentence_spans
+from vectorstore.hybrid import stems
 
 # A sentence opening like this leans on the one before it for its subject.
 _LEANS_BACK = re.compile(
@@ -17,10 +18,9 @@ _LEANS_BACK = re.compile(
     re.I,
 )
 
-REFUSAL = (
-    "My sources don't cover that, so I can't answer it reliably. "
-    "The nearest passages I have are listed below in case they help."
-)
+
+RESTATES = 0.7  # share of the shorter sentence's content words that the other has
+MAX_QUOTE_CHARS = 600  # a quote spanning two sentences of one passage stays this short
 
 
 def select(
@@ -34,13 +34,19 @@ def select(
     for s in ranked[1:]:
         if len(chosen) >= max_sentences or s.score < best.score - margin:
             break
-        if s.overlap > 0 and not any(_same_text(s, c) for c in chosen):
+        if s.overlap > 0 and not any(restates(s, c) for c in chosen):
             chosen.append(s)
     return _with_context(chosen, ranked)
 
 
-def _same_text(a: Sentence, b: Sentence) -> bool:
-    return a.text.strip().lower() == b.text.strip().lower()
+def restates(a: Sentence, b: Sentence) -> bool:
+    """Whether one sentence says what the other says: most of the shorter one's content words
+    (numbers included) are the other's. Sources repeat a fact (a summary, then the detail);
+    an answer states it once."""
+    wa, wb = set(stems(a.text)), set(stems(b.text))
+    if not wa or not wb:
+        return a.text.strip().lower() == b.text.strip().lower()
+    return len(wa & wb) / min(len(wa), len(wb)) >= RESTATES
 
 
 def _with_context(chosen: list[Sentence], ranked: Sequence[Sentence]) -> list[Sentence]:
@@ -71,23 +77,35 @@ def _passage_sentences(s: Sentence) -> list[Sentence]:
 
 
 def compose(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
-    """Answer text and its citations. Adjacent sentences of one passage share one citation."""
-    ordered = sorted(chosen, key=lambda s: (s.hit_rank, s.start))
-    groups: list[list[Sentence]] = []
-    for s in ordered:
-        last = groups[-1][-1] if groups else None
-        if last and last.hit is s.hit and _adjacent(last, s):
-            groups[-1].append(s)
-        else:
-            groups.append([s])
+    """Answer text and its citations: one citation per passage. Its sentences in the answer
+    share the number; the quote is the slice of the passage from the first to the last (a
+    sentence too far from the others in its passage is left out, so quotes stay short)."""
+    by_passage: dict[str, list[Sentence]] = {}
+    for s in sorted(chosen, key=lambda s: (s.hit_rank, s.start)):
+        group = by_passage.setdefault(s.hit.chunk_id, [])
+        if not group or s.end - group[0].start <= MAX_QUOTE_CHARS:
+            group.append(s)
     parts, citations = [], []
-    for n, group in enumerate(groups, start=1):
+    for n, group in enumerate(by_passage.values(), start=1):
         hit = group[0].hit
         # Link targets and images are never shown: a poisoned source could point anywhere.
         quote = strip_markup(hit.text[group[0].start : group[-1].end], hit.meta("url"))
-        parts.append(f"{' '.join(' '.join(quote.split()).splitlines())} [{n}]")
-        citations.append(Citation.from_hit(n, group[0].hit, quote, max(g.score for g in group)))
+        for run in _runs(group):
+            said = strip_markup(hit.text[run[0].start : run[-1].end], hit.meta("url"))
+            parts.append(f"{' '.join(said.split())} [{n}]")
+        citations.append(Citation.from_hit(n, hit, quote, max(g.score for g in group)))
     return " ".join(parts), citations
+
+
+def _runs(group: list[Sentence]) -> list[list[Sentence]]:
+    """Sentences of one passage in runs of adjacent ones."""
+    runs: list[list[Sentence]] = []
+    for s in group:
+        if runs and _adjacent(runs[-1][-1], s):
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return runs
 
 
 def _adjacent(a: Sentence, b: Sentence) -> bool:

@@ -15,7 +15,8 @@ import numpy as np
 from bot.answering.answer import Answer
 from bot.answering.calibration import Calibration
 from bot.answering.coverage import QuestionTerms, coverage_features
-from bot.answering.extractive import REFUSAL, compose, nearest, select
+from bot.answering.decision import Refusal, answerable
+from bot.answering.extractive import compose, nearest, select
 from bot.answering.generation.assemble import Draft, generated_answer
 from bot.answering.generation.backends import Generator
 from bot.answering.generation.verify import Verifier
@@ -115,20 +116,27 @@ class Answerer:
         ranked = self.scorer.score(query, vector, question.kind, sentences)
         return Retrieved(question, vector, hits, ranked, self.terms(query))
 
-    def decide(self, found: Retrieved) -> list[Sentence] | None:
-        """The sentences to quote, or None when the sources don't cover the question."""
-        chosen = select(found.ranked, **self.calibration.selection)
+    def decide(self, found: Retrieved) -> list[Sentence] | Refusal:
+        """The sentences to quote, or a Refusal when the sources don't answer the question:
+        no sentence may answer it (bot/answering/decision.py), or the coverage model says the
+        best of those that may are not about it."""
+        candidates = answerable(found.question, found.ranked)
+        if isinstance(candidates, Refusal):
+            log.debug("refused: no sentence holds what is asked")
+            return candidates
+        chosen = select(candidates, **self.calibration.selection)
         features = self.features(found, chosen)
         coverage = self.calibration.coverage
         covered = bool(found.hits) and coverage.covered(features)
         log.debug("decided (covered=%s, p=%.2f)", covered, coverage.probability(features))
-        return chosen if covered else None
+        return chosen if covered else Refusal(found.question.clause.rstrip(" ?"))
 
-    def compose(self, found: Retrieved, chosen: list[Sentence] | None) -> Answer:
+    def compose(self, found: Retrieved, chosen: list[Sentence] | Refusal) -> Answer:
         """The extractive answer: quoted sentences, or a refusal with the nearest passages."""
         text = found.question.text
-        if chosen is None:
-            return Answer(text, REFUSAL, True, tuple(nearest(found.ranked)))
+        if isinstance(chosen, Refusal):
+            nearest_ones = tuple(nearest(found.ranked))
+            return Answer(text, chosen.text(), True, nearest_ones, missing=chosen.missing)
         answer_text, citations = compose(chosen)
         return Answer(text, answer_text, False, tuple(citations))
 

@@ -25,3 +25,13 @@ def test_spans_are_exact_slices() -> None:
     text = "  First one.  Second one!\n\nThird?  "
     spans = sentence_spans(text)
     assert [text[s:e] for s, e in spans] == ["First one.", "Second one!", "Third?"]
+
+
+def test_a_numbered_list_item_keeps_its_own_number() -> None:
+    text = 'The titles:\n\n1. "Justify the purpose"\n2. "Use it only when necessary"\n3) Comply.'
+    assert sentences(text) == [
+        "The titles:",
+        '1. "Justify the purpose"',
+        '2. "Use it only when necessary"',
+        "3) Comply.",
+    ]

@@ -1,0 +1,172 @@
+"""Reading a question closely: the clause that asks, the constraints an answer must meet, and
+sentences in which a source says what it does not give.
+
+A sentence near the topic is not an answer. Asked for a figure "in 2025", a sentence with the
+2023 figure is a near miss; asked for "the 4th principle", the third is a near miss; asked "how
+many", a sentence with no number is not an answer. These constraints are read from the
+question here and checked against candidate sentences (with their passage's title and
+heading) by `Constraints.met_by`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}  # fmt: skip
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+# Things that come in numbered lists in our sources.
+_ITEM_NOUNS = (
+    r"principles?|recommendations?|aims?|steps?|points?|rules?|sections?|standards?|goals?"
+    r"|objectives?|demands?|conditions?|commitments?|criteria|criterion|questions?|items?"
+    r"|findings?|priorities|priority|safeguards?|options?|actions?|lessons?|tests?"
+)
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)|" + "|".join(_ORDINALS)
+_ITEM_BEFORE = re.compile(rf"\b(?:{_ORDINAL})\s+(?:\w+\s+){{0,3}}?({_ITEM_NOUNS})\b", re.I)
+_ITEM_AFTER = re.compile(
+    rf"\b({_ITEM_NOUNS})\s+(?:number\s+|no\.?\s*)?(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\b", re.I
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+_MONTH_YEAR = re.compile(
+    r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?:19|20)\d\d\b",
+    re.I,
+)
+# The devolved nations, whose arrangements differ (England is the default of most sources, and
+# "NHS England" is an organisation: it sets no constraint).
+_NATION = re.compile(r"\b(scotland|scottish|wales|welsh|northern ireland)\b", re.I)
+_NATION_OF = {"scottish": "scotland", "welsh": "wales"}
+# "since 2020", "before 2018", "after 2016": a range, not the year the figure is for.
+_RANGE_YEAR = re.compile(r"\b(since|before|after|until|till|from|between|by)\s+(?:\w+\s+)?$", re.I)
+
+# Openers of a chatty message that come before what is asked.
+_ASKING = re.compile(
+    r"\?|^\s*(who|whom|whose|what|whats|what's|which|when|where|why|how|is|are|was|were|do|does"
+    r"|did|can|could|will|would|should|has|have|had|may|must|tell me|explain)\b",
+    re.I,
+)
+_FILLER = re.compile(
+    r"^\s*(?:(?:so|ok|okay|anyway|also|and|but|hi|hello|hey|quick question|sorry|right|well)"
+    r"[,!:]?\s+)*(?:(?:does|do|can|could) (?:any ?one|someone|you|anybody)"
+    r"(?: here)? (?:know|tell me|explain|confirm)(?: if| whether)?\s*"
+    r"|i (?:was )?(?:wondering|want to know|need to know)(?: if| whether)?\s*)?",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # "care.data" is one word
+
+# "The sources reviewed for this brief do not give the number of …": what a source lacks.
+_DISCLAIMER = re.compile(
+    r"\b(?:sources?|briefs?|documents?|records?|reports?|papers?|figures?|answers?)\b[^.;]{0,60}?"
+    r"\b(?:do|does|did|could|can|have|has)\s*(?:not|n't)\s+"
+    r"(?:yet\s+)?(?:give|say|state|confirm|record|describe|mention|show|include|contain|"
+    r"report|publish|list|name|identify|explain|set out|break down|cover)\w*\s+"
+    r"(?P<what>[^.;]+)",
+    re.I,
+)
+
+
+def asked_clause(message: str) -> str:
+    """The part of a message that asks: in a chatty message with asides, the last sentence
+    with a question mark or a question word; openers such as "does anyone know if" dropped."""
+    parts = [p.strip() for p in _SENTENCE_END.split(message) if p.strip()]
+    if len(parts) <= 1:
+        return _FILLER.sub("", message).strip() or message.strip()
+    asking = [p for p in parts if "?" in p] or [p for p in parts if _ASKING.search(p)]
+    clause = asking[-1] if asking else parts[-1]
+    return _FILLER.sub("", clause).strip() or clause
+
+
+def disclaimed(sentence: str) -> str | None:
+    """What a sentence says its sources don't give ("the number of babies recruited"), or
+    None when it says no such thing."""
+    match = _DISCLAIMER.search(sentence)
+    if not match:
+        return None
+    what = re.split(r",\s*(?:and|but|so|which|as)\b|\s+\(", match["what"])[0]
+    return " ".join(what.split()).rstrip(" ,:;") or None
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What an answer must hold beyond the topic: a year, an item number, a nation."""
+
+    years: frozenset[str] = frozenset()
+    item: int | None = None  # "the 4th aim" → 4
+    item_noun: str = ""
+    nations: frozenset[str] = frozenset()
+    months: frozenset[str] = frozenset()  # "in july 2021": "jul"
+
+    @property
+    def any(self) -> bool:
+        return bool(self.years or self.item or self.nations)
+
+    def met_by(self, sentence: str, heading: str = "", passage: str = "") -> bool:
+        """Whether a sentence meets them: its passage (`passage`, with its title and heading in
+        `heading`) names the year and the nation asked about, and the sentence is, or names,
+        the item asked for (its neighbours in the list are not)."""
+        around = f"{heading} {passage} {sentence}".lower()
+        if self.years and not any(y in around for y in self.years):
+            return False
+        if self.months and not any(re.search(rf"\b{m}", around) for m in self.months):
+            return False
+        if self.nations and not all(_names_nation(around, n) for n in self.nations):
+            return False
+        return self.item is None or _is_item(sentence, heading, self.item)
+
+    def describe(self) -> str:
+        """The constraints in words, for a refusal ("item 4", "2025", "Scotland")."""
+        parts = []
+        if self.item is not None:
+            parts.append(f"item {self.item}" + (f" ({self.item_noun})" if self.item_noun else ""))
+        months = " ".join(m.title() for m in sorted(self.months))
+        parts += [f"{months} {y}".strip() for y in sorted(self.years)]
+        parts += [n.title() for n in sorted(self.nations)]
+        return ", ".join(parts)
+
+
+def constraints(question: str) -> Constraints:
+    """The constraints a question sets (none for most questions)."""
+    years = {
+        m[1] for m in _YEAR.finditer(question) if not _RANGE_YEAR.search(question[: m.start()])
+    }
+    months = {m[1].lower()[:3] for m in _MONTH_YEAR.finditer(question)}
+    nations = {_NATION_OF.get(m[1].lower(), m[1].lower()) for m in _NATION.finditer(question)}
+    item, noun = _item(question)
+    return Constraints(frozenset(years), item, noun, frozenset(nations), frozenset(months))
+
+
+def _item(question: str) -> tuple[int | None, str]:
+    before = _ITEM_BEFORE.search(question)
+    if before:
+        digits, word = before[1], before[0].split()[0].lower()
+        number = int(digits) if digits else _ORDINALS.get(word)
+        return number, before[2].lower()
+    after = _ITEM_AFTER.search(question)
+    if after:
+        value = after[2].lower()
+        return (int(value) if value.isdigit() else _NUMBER_WORDS[value]), after[1].lower()
+    return None, ""
+
+
+def _names_nation(text: str, nation: str) -> bool:
+    forms = {"scotland": "scotland|scottish", "wales": "wales|welsh|cymru",
+             "northern ireland": "northern ireland|hscni"}  # fmt: skip
+    return re.search(rf"\b({forms.get(nation, nation)})", text) is not None
+
+
+def _is_item(sentence: str, context: str, n: int) -> bool:
+    """A numbered list item n ("4. …", "4) …"), or a sentence naming the nth item ("Principle
+    4", "the fourth principle", "4th")."""
+    if re.match(rf"\s*{n}[.)]\s", sentence):
+        return True
+    ordinal = next((w for w, v in _ORDINALS.items() if v == n), "")
+    words = rf"(?:{_ITEM_NOUNS})\s+(?:number\s+)?{n}\b|\b{n}(?:st|nd|rd|th)\b"
+    if ordinal:
+        words += rf"|\b{ordinal}\b"
+    return re.search(words, f"{context} {sentence}", re.I) is not None

@@ -1,0 +1,120 @@
+"""Reading a question closely: its constraints, the clause that asks, and what a source says it
+does not give; and the checks that refuse before any weighing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.decision import Refusal, answerable, holds_value
+from bot.answering.question import Question
+from bot.answering.reading import asked_clause, constraints, disclaimed
+from bot.answering.scoring import Sentence
+from vectorstore.records import Hit
+
+
+@pytest.mark.parametrize(
+    ("question", "years", "item", "nations", "months"),
+    [
+        ("whats the 8th caldicott principle actually about", set(), 8, set(), set()),
+        ("what did recommendation five say", set(), 5, set(), set()),
+        ("the fourth aim of the generation study?", set(), 4, set(), set()),
+        ("how many opted out in july 2021 after gpdpr was paused", {"2021"}, None, set(), {"jul"}),
+        ("how many people in scotland have opted out", set(), None, {"scotland"}, set()),
+        ("what does the welsh government say", set(), None, {"wales"}, set()),
+        ("since 2020 how many trusts joined", set(), None, set(), set()),  # a range, not a year
+        ("who runs nhs england", set(), None, set(), set()),  # an organisation, not a nation
+        ("who got the fdp contract", set(), None, set(), set()),
+    ],
+)
+def test_constraints(
+    question: str, years: set[str], item: int | None, nations: set[str], months: set[str]
+) -> None:
+    c = constraints(question)
+    assert (set(c.years), c.item, set(c.nations), set(c.months)) == (years, item, nations, months)
+
+
+def test_constraints_are_met_by_the_item_itself_not_its_neighbour() -> None:
+    c = constraints("whats the 4th principle")
+    assert c.met_by('4. "Access should be on a strict need-to-know basis"')
+    assert not c.met_by('3. "Use the minimum necessary confidential information"')
+    assert c.met_by("The 2020 revision added Principle 4 in its present form.")
+
+
+def test_a_year_may_come_from_the_passage_around_the_sentence() -> None:
+    c = constraints("how many opted out in 2021")
+    assert c.met_by("It rose to 1.3 million.", passage="In June 2021 opt-outs surged. It rose …")
+    assert not c.met_by("It rose to 1.3 million.", passage="In 2023 the figure was 3.4 million.")
+
+
+@pytest.mark.parametrize(
+    ("message", "clause"),
+    [
+        ("who got the fdp contract?", "who got the fdp contract?"),
+        ("hi all. quick question: when did care.data close?", "when did care.data close?"),
+        ("my gp said no. can i still see my records? thanks", "can i still see my records?"),
+        ("does anyone know if the opt-out covers research", "the opt-out covers research"),
+    ],
+)
+def test_asked_clause(message: str, clause: str) -> None:
+    assert asked_clause(message) == clause
+
+
+@pytest.mark.parametrize(
+    ("sentence", "missing"),
+    [
+        (
+            "The sources reviewed for this brief do not give the number of babies recruited.",
+            "the number of babies recruited",
+        ),
+        (
+            "The report does not name the firm that did the audit, and …",
+            "the firm that did the audit",
+        ),
+        ("The contract is worth £330 million.", None),
+        ("Patients do not have to give consent for direct care.", None),
+    ],
+)
+def test_disclaimed(sentence: str, missing: str | None) -> None:
+    assert disclaimed(sentence) == missing
+
+
+def sentence(text: str, rank: int = 0, overlap: float = 0.5, title: str = "Brief") -> Sentence:
+    hit = Hit(f"c{rank}", f"d{rank}", text, {"title": title, "heading": ""}, 1.0, 0.5, 1.0, {})
+    return Sentence(rank, hit, 0, len(text), overlap=overlap)
+
+
+def test_a_source_saying_it_lacks_the_figure_makes_a_refusal_that_says_so() -> None:
+    q = Question("how many babies have been signed up to the generation study so far")
+    ranked = [
+        sentence("The sources do not give the number of babies recruited to the study.", 0, 0.6),
+        sentence("The study aims to sequence 100,000 newborn genomes.", 1, 0.5),
+    ]
+    refusal = answerable(q, ranked)
+    assert (
+        isinstance(refusal, Refusal)
+        and refusal.missing == "the number of babies recruited to the study"
+    )
+    assert "don't give the number of babies" in refusal.text()
+
+
+def test_a_what_is_question_is_not_refused_for_a_missing_detail() -> None:
+    q = Question("what is not with my nhs data")
+    ranked = [sentence("The sources do not name the people who run Not With My NHS Data.", 0, 0.9)]
+    assert not isinstance(answerable(q, ranked), Refusal)
+
+
+def test_a_figure_for_another_year_is_no_answer() -> None:
+    q = Question("whats the national data opt out figure for 2025")
+    other_year = sentence("As of April 2023, 3.4 million people had opted out.")
+    refusal = answerable(q, [other_year])
+    assert isinstance(refusal, Refusal) and "2025" in refusal.text()
+    right_year = sentence("In March 2025, 3.6 million people had opted out.")
+    assert answerable(q, [other_year, right_year]) == [right_year]
+
+
+def test_a_how_many_question_needs_a_sentence_with_a_number() -> None:
+    q = Question("how many people in the uk have joined our future health")
+    assert isinstance(answerable(q, [sentence("Anyone can volunteer online.")]), Refusal)
+    assert holds_value("count", "around 3,000 people a day") and holds_value("date", "in May")
+    assert holds_value("amount", "It is free of charge for patients.")  # free is an amount
+    assert not holds_value("amount", "Researchers apply through the online portal.")

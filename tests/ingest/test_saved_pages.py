@@ -1,0 +1,47 @@
+"""Pages saved as text: header lines become details, furniture lines go, article text stays."""
+
+from __future__ import annotations
+
+from ingest.loaders import load_text
+from ingest.saved_pages import read_saved_page
+
+SAVED = """Title: Trust shares maternity records with researchers
+URL Source: https://news.example/health/2026/05/maternity
+Published Time: 2026-05-04T09:00:00Z
+
+Skip to main content
+Home > News > Health
+[Cookie notice] Accept all cookies | Manage cookies
+
+Trust shares maternity records with researchers
+
+The trust said records would be pseudonymised before they leave its systems.
+Copyright is one of the issues the trust's lawyers looked at before agreeing the project, it said.
+Share this article
+Related stories
+Sign up to our newsletter
+© 2026 News Example Ltd. All rights reserved.
+"""
+
+
+def test_header_lines_become_the_documents_details() -> None:
+    doc = load_text(SAVED.encode(), "maternity.txt")
+    assert doc.title == "Trust shares maternity records with researchers"
+    assert doc.url == "https://news.example/health/2026/05/maternity"
+    assert doc.published == "2026-05-04"
+    assert "Title:" not in doc.text and "URL Source" not in doc.text
+
+
+def test_furniture_goes_and_article_text_stays() -> None:
+    text = read_saved_page(SAVED).text
+    for furniture in ("Skip to main content", "Home > News", "Accept all cookies", "Share this",
+                      "Related stories", "newsletter", "© 2026"):  # fmt: skip
+        assert furniture not in text
+    assert "pseudonymised before they leave" in text
+    assert "Copyright is one of the issues" in text  # a sentence, not a footer
+
+
+def test_plain_text_without_a_header_is_untouched() -> None:
+    text = "Opt-out figures\n\nThe national data opt-out began in 2018."
+    page = read_saved_page(text)
+    assert page.text == text and page.details == {}
