@@ -91,7 +91,8 @@ class GapReport:
     """What `/gaps` and `nhsbot gaps` show (the JSON shape is documented in the README)."""
 
     enabled: bool
-    days: int
+    days: int  # the window shown: the last `days` days, today included
+    retention_days: int  # how long a question is kept
     questions: int
     groups: tuple[GapGroup, ...]
 
@@ -99,6 +100,7 @@ class GapReport:
         return {
             "enabled": self.enabled,
             "days": self.days,
+            "retention_days": self.retention_days,
             "questions": self.questions,
             "groups": [g.to_json() for g in self.groups],
         }
@@ -110,17 +112,18 @@ def build_report(
     index: HybridIndex,
     *,
     days: int,
+    retention_days: int,
     threshold: float = GROUP_THRESHOLD,
 ) -> GapReport:
     """Group `gaps` (oldest first) by meaning, most asked first, each with its nearest source."""
     if not gaps:
-        return GapReport(True, days, 0, ())
+        return GapReport(True, days, retention_days, 0, ())
     vectors = embedder.embed([g.question for g in gaps])
     found = group_by_meaning(vectors, threshold)
     # Most asked first; among equals, the one asked most recently (gaps come oldest first).
     found.sort(key=lambda members: (-len(members), -members[-1]))
     groups = [_group([gaps[i] for i in members], vectors[members], index) for members in found]
-    return GapReport(True, days, len(gaps), tuple(groups))
+    return GapReport(True, days, retention_days, len(gaps), tuple(groups))
 
 
 def _group(members: Sequence[Gap], vectors: np.ndarray, index: HybridIndex) -> GapGroup:

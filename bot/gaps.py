@@ -49,12 +49,17 @@ class Gaps:
     """Records gaps (when a store is given) and reports them grouped by meaning."""
 
     def __init__(
-        self, store: GapStore | None, embedder: Embedder, index: HybridIndex, *, days: int = 30
+        self,
+        store: GapStore | None,
+        embedder: Embedder,
+        index: HybridIndex,
+        *,
+        retention_days: int = 30,
     ) -> None:
         self.store = store  # None: gaps are off, nothing is kept
         self.embedder = embedder
         self.index = index
-        self.days = store.retention_days if store is not None else days
+        self.retention_days = store.retention_days if store is not None else retention_days
         self._pending: OrderedDict[str, _Pending] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -103,11 +108,12 @@ class Gaps:
     def report(self, days: int | None = None, *, guild_id: int | None = None) -> GapReport:
         """The gaps of the last `days` days (default: all kept), grouped by meaning, most asked
         first; with `guild_id`, only that guild's."""
-        days = min(days or self.days, self.days)
+        kept = self.retention_days
+        days = min(days or kept, kept)
         if self.store is None:
-            return GapReport(False, days, 0, ())
+            return GapReport(False, days, kept, 0, ())
         gaps = self.store.since(days, guild_id=guild_id)
-        return build_report(gaps, self.embedder, self.index, days=days)
+        return build_report(gaps, self.embedder, self.index, days=days, retention_days=kept)
 
     def close(self) -> None:
         if self.store is not None:
@@ -134,4 +140,4 @@ def open_gaps(
         if leftover.exists():
             leftover.unlink()
             log.warning("knowledge gaps are off: deleted %s", leftover)
-    return Gaps(None, embedder, index, days=days)
+    return Gaps(None, embedder, index, retention_days=days)

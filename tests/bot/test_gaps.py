@@ -89,7 +89,9 @@ def test_with_gaps_off_nothing_is_written_and_a_leftover_database_is_deleted(
     gaps.voted("ab", down=True)
     assert list(tmp_path.iterdir()) == []
     report = gaps.report()
-    assert report.to_json() == {"enabled": False, "days": 30, "questions": 0, "groups": []}
+    assert report.to_json() == {
+        "enabled": False, "days": 30, "retention_days": 30, "questions": 0, "groups": []
+    }  # fmt: skip
 
 
 def test_retention_on_open_and_on_listing_and_the_days_window(tmp_path: Path) -> None:
@@ -136,7 +138,8 @@ def test_report_groups_by_meaning_most_asked_first_with_the_nearest_source(
     gaps.store.add("will the police read my gp notes", reason="downvoted", guild_id=6)
     report = gaps.report()
     out = json.loads(json.dumps(report.to_json()))
-    assert out["enabled"] is True and out["days"] == 30 and out["questions"] == 7
+    assert out["enabled"] is True and out["days"] == out["retention_days"] == 30
+    assert out["questions"] == 7
     counts = [(g["count"], g["question"]) for g in out["groups"]]
     assert [c for c, _ in counts] == [3, 2, 2]
     staff, police, bread = out["groups"]  # ties: the most recent group first
