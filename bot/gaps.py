@@ -46,16 +46,19 @@ class _Pending:
 
 
 class Gaps:
-    """Records gaps (when a store is given) and reports them grouped by meaning."""
+    """Records gaps (when a store is given) and reports them grouped by meaning, with the
+    embedder and the index (needed only when gaps are kept)."""
 
     def __init__(
         self,
         store: GapStore | None,
-        embedder: Embedder,
-        index: HybridIndex,
+        embedder: Embedder | None = None,
+        index: HybridIndex | None = None,
         *,
         retention_days: int = 30,
     ) -> None:
+        if store is not None and (embedder is None or index is None):
+            raise ValueError("kept gaps are grouped with an embedder and shown with an index")
         self.store = store  # None: gaps are off, nothing is kept
         self.embedder = embedder
         self.index = index
@@ -112,6 +115,7 @@ class Gaps:
         days = min(days or kept, kept)
         if self.store is None:
             return GapReport(False, days, kept, 0, ())
+        assert self.embedder is not None and self.index is not None  # checked when made
         gaps = self.store.since(days, guild_id=guild_id)
         return build_report(gaps, self.embedder, self.index, days=days, retention_days=kept)
 
