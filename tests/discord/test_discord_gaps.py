@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discord_driver import press, say, slash
+from discord_driver import context_menu, press, say, slash
 from discord_helpers import answered, callback, embeds_of, is_ephemeral
 from discord_limits import message_problems
 
@@ -120,6 +120,19 @@ async def test_taking_the_thumbs_down_back_forgets_the_question(
     up = await press(h.fake, answer, "nhsbot:vote:up:", user="bob")
     await h.fake.wait_for(lambda r: r.token == up)
     assert kept_rows(tmp_path / "data" / FILE_NAME) == []
+
+
+async def test_a_checked_message_the_sources_dont_cover_is_kept_redacted(
+    harness_factory: Any, discord_app: App, gaps: Gaps, tmp_path: Path
+) -> None:
+    h = await harness_factory(discord_app, gaps=gaps)
+    claim = await say(h.fake, "<@123456789012345678> at SW1A 1AA says banana bread cures colds")
+    token = await context_menu(h.fake, "Check against sources", claim)
+    (reply,) = await answered(h.fake, token)
+    assert reply.message["content"] == "The sources don't cover this."
+    assert kept_rows(tmp_path / "data" / FILE_NAME) == [
+        (int(h.fake.guild_id), "refused", "[mention] at [postcode] says banana bread cures colds")
+    ]
 
 
 async def test_with_gaps_off_nothing_is_written_and_gaps_says_so(
