@@ -16,6 +16,7 @@ but its question is no longer known.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from pathlib import Path
 from bot.answering.answer import Answer
 from bot.answering.question import Question
 from bot.gap_report import GapReport, build_report
-from bot.gap_store import GapStore
+from bot.gap_store import GapStore, Reason
 from bot.redaction import redact
 from vectorstore.embeddings import Embedder
 from vectorstore.hybrid import HybridIndex
@@ -84,7 +85,7 @@ class Gaps:
             return
         text = redact(question.query)  # a follow-up with the question it follows
         if answer.refused:
-            self.store.add(text, reason="refused", guild_id=guild_id)
+            self._keep(text, "refused", guild_id)
         elif answer_id is not None:
             with self._lock:
                 self._expire()
@@ -101,12 +102,13 @@ class Gaps:
             if pending is None:
                 return
             if down and pending.row_id is None:
-                pending.row_id = self.store.add(
-                    pending.question, reason="downvoted", guild_id=pending.guild_id
-                )
+                pending.row_id = self._keep(pending.question, "downvoted", pending.guild_id)
             elif not down and pending.row_id is not None:
-                self.store.remove(pending.row_id)
-                pending.row_id = None
+                try:
+                    self.store.remove(pending.row_id)
+                    pending.row_id = None
+                except sqlite3.Error as exc:
+                    log.warning("knowledge gaps: could not forget a question: %s", exc)
 
     def report(self, days: int | None = None, *, guild_id: int | None = None) -> GapReport:
         """The gaps of the last `days` days (default: all kept), grouped by meaning, most asked
@@ -122,6 +124,15 @@ class Gaps:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+    def _keep(self, text: str, reason: Reason, guild_id: int | None) -> int | None:
+        """Write one gap; a failing write is logged (never the text) and costs no answer."""
+        assert self.store is not None
+        try:
+            return self.store.add(text, reason=reason, guild_id=guild_id)
+        except sqlite3.Error as exc:
+            log.warning("knowledge gaps: could not keep a question: %s", exc)
+            return None
 
     def _expire(self) -> None:
         cutoff = time.monotonic() - PENDING_SECONDS

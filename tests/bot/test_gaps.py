@@ -190,3 +190,19 @@ def test_votes_on_a_refused_answer_add_nothing_more(
     gaps.voted("cafe", down=not down_first)
     assert [reason for _, _, reason, _ in rows(tmp_path / FILE_NAME)] == ["refused"]
     gaps.close()
+
+
+def test_a_write_that_fails_is_logged_without_the_question_and_costs_no_answer(
+    tmp_path: Path, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    gaps = gaps_on(tmp_path, app)
+    assert gaps.store is not None
+    gaps.store.close()  # every write now fails
+    question = app.answerer.read(f"best recipe for banana bread {NHS_NUMBER}")
+    gaps.record(question, app.answerer.ask(question), guild_id=1)
+    answered = app.answerer.read("who won the fdp contract")
+    gaps.record(answered, app.answerer.ask(answered), answer_id="beef")
+    gaps.voted("beef", down=True)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("could not keep a question" in w for w in warnings)
+    assert not any("banana" in w or "fdp" in w or NHS_NUMBER in w for w in warnings)
