@@ -16,6 +16,7 @@ from bot.answering.calibration import Calibration
 from bot.answering.generation.backends import ChatGenerator, GenerationError, build_generator
 from bot.answering.pipeline import Answerer
 from bot.answering.sentence_vectors import SentenceVectors
+from bot.gaps import Gaps, open_gaps
 from bot.library import Library
 from bot.settings import Settings
 from ingest.fetch import SafeFetcher
@@ -31,12 +32,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class App:
-    """What the front ends use: the settings, the answerer and the library."""
+    """What the front ends use: the settings, the answerer, the library and the knowledge gaps
+    (which record refused and 👎-voted questions only when NHSBOT_KEEP_GAPS is on)."""
 
     settings: Settings
     answerer: Answerer
     library: Library
     embedder: Embedder
+    gaps: Gaps
 
     @property
     def store(self) -> ChromaStore:
@@ -90,6 +93,7 @@ def open_app(settings: Settings, embedder: Embedder | None = None) -> Iterator[A
         client = embedded_client(settings.chroma_dir)
     fetcher = SafeFetcher(allow_loopback=settings.allow_loopback_fetch)
     answerer: Answerer | None = None
+    gaps: Gaps | None = None
     try:
         store = ChromaStore(client, settings.collection)
         embedder = embedder or build_embedder(settings)
@@ -105,8 +109,17 @@ def open_app(settings: Settings, embedder: Embedder | None = None) -> Iterator[A
         )
         ingestor = Ingestor(store, embedder)
         library = Library(store, index, ingestor, WebSync(ingestor, fetcher, settings.data_dir))
-        yield App(settings, answerer, library, embedder)
+        gaps = open_gaps(
+            settings.data_dir,
+            keep=settings.keep_gaps,
+            days=settings.gaps_days,
+            embedder=embedder,
+            index=index,
+        )
+        yield App(settings, answerer, library, embedder, gaps)
     finally:
+        if gaps is not None:
+            gaps.close()
         if answerer is not None and answerer.generator is not None:
             answerer.generator.close()  # a local model's process stops with us
         fetcher.close()

@@ -17,8 +17,9 @@ from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
 from bot.app import App, open_app, warm
 from bot.eval_command import add_eval_parser, cmd_eval
+from bot.gaps import Gaps
 from bot.settings import Settings
-from bot.terminal import answer_text, chat
+from bot.terminal import answer_text, chat, gaps_text
 from ingest.addresses import is_web_address
 from ingest.sources_file import SourcesError, load_sources
 from ingest.sync import SyncReport
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default=None)
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=100)
+
+    p = sub.add_parser("gaps", help="questions the sources could not answer, grouped by meaning")
+    p.add_argument("--days", type=int, default=None, help="the last N days (default: all kept)")
+    p.add_argument("--json", action="store_true", help="print the groups as a JSON object")
 
     sub.add_parser("chat", help="interactive terminal chat on the same pipeline")
     sub.add_parser("rebuild", help="re-store every fetched web page from its raw copy, offline")
@@ -141,18 +146,28 @@ def print_report(report: SyncReport, *, as_json: bool) -> int:
 def cmd_ask(app: App, args: argparse.Namespace) -> int:
     warm(app.answerer.generator)
     if args.question == "-":
-        return ask_stream(app.answerer, sys.stdin.buffer, sys.stdout, args.k, as_json=args.json)
+        return ask_stream(
+            app.answerer, sys.stdin.buffer, sys.stdout, args.k, as_json=args.json, gaps=app.gaps
+        )
     try:
-        answer = app.answerer.ask(args.question, k=args.k)
+        question = app.answerer.read(args.question)
+        answer = app.answerer.ask(question, k=args.k)
     except QuestionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    app.gaps.record(question, answer)
     print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer_text(answer))
     return EXIT_OK
 
 
 def ask_stream(
-    answerer: Answerer, lines: BinaryIO, out: TextIO, k: int | None, *, as_json: bool
+    answerer: Answerer,
+    lines: BinaryIO,
+    out: TextIO,
+    k: int | None,
+    *,
+    as_json: bool,
+    gaps: Gaps | None = None,
 ) -> int:
     """One question per input line, one answer per output line (JSON when asked): a line that
     can't be asked (blank, too long, not UTF-8) gets an error line, so output lines match
@@ -163,7 +178,10 @@ def ask_stream(
     for raw in lines:
         question = raw.rstrip(b"\r\n").decode("utf-8", errors="surrogateescape")
         try:
-            answer = answerer.ask(question, k=k)
+            read = answerer.read(question)
+            answer = answerer.ask(read, k=k)
+            if gaps is not None:
+                gaps.record(read, answer)
             result: Any = answer.to_json() if as_json else answer_text(answer)
         except QuestionError as exc:
             status = EXIT_USAGE
@@ -196,7 +214,19 @@ def cmd_sources(app: App, args: argparse.Namespace) -> int:
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
     warm(app.answerer.generator)
-    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, app.gaps)
+
+
+def cmd_gaps(app: App, args: argparse.Namespace) -> int:
+    if args.days is not None and args.days < 1:
+        print("error: --days must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    report = app.gaps.report(args.days)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(gaps_text(report), file=sys.stdout if report.enabled else sys.stderr)
+    return EXIT_OK
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
@@ -207,7 +237,7 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 
         return run_bot(app)
     print("No Discord token set (DISCORD_TOKEN): starting the terminal chat.", file=sys.stderr)
-    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, app.gaps)
 
 
 def ensure_corpus(app: App) -> None:
@@ -225,6 +255,7 @@ COMMANDS = {
     "chat": cmd_chat,
     "rebuild": cmd_rebuild,
     "eval": cmd_eval,
+    "gaps": cmd_gaps,
     "run": cmd_run,
 }
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     updates_channel: int = 0
     allow_loopback_fetch: bool = False
 
+    # Knowledge gaps: refused and 👎-voted questions, kept redacted (off by default)
+    keep_gaps: bool = False
+    gaps_days: int = Field(30, ge=1)
+
     log_level: str = "WARNING"
 
     @field_validator("guild_ids", mode="before")

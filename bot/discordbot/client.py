@@ -159,7 +159,7 @@ async def main(app: App, **options: Any) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3", retention_days=RETENTION_DAYS)
-    services = Services(app.answerer, app.library, feedback, settings)
+    services = Services(app.answerer, app.library, feedback, settings, gaps=app.gaps)
     try:
         async with NhsBot(services, **options) as bot:
             runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))

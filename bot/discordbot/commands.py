@@ -1,5 +1,6 @@
 """The application commands, in three cogs: answering (/ask, /about, "Check against sources",
-mentions and thread follow-ups), sources (/source, /sources) and curation (/ingest, /reingest).
+mentions and thread follow-ups), sources (/source, /sources) and curation (/ingest, /reingest,
+/gaps).
 
 Each command is thin: check, defer, run the work off the event loop, send. Cogs receive the
 services they use; none reaches into the bot.
@@ -26,6 +27,7 @@ from bot.discordbot.format import (
     split_text,
     truncate,
 )
+from bot.discordbot.gap_list import GAPS_OFF, gaps_messages
 from bot.discordbot.notices import RETENTION_DAYS, about_embed, ingest_report, updated_line
 from bot.discordbot.replies import ask, send_answer
 from bot.discordbot.services import Services
@@ -91,6 +93,8 @@ class Answering(commands.Cog):
             ephemeral=private,
             rest=interaction.followup.send,
             threadable=isinstance(interaction.channel, discord.TextChannel),
+            question=read,
+            guild_id=interaction.guild_id,
         )
 
     async def check_message(self, interaction: Interaction, message: discord.Message) -> None:
@@ -117,13 +121,22 @@ class Answering(commands.Cog):
             title=f"Checking: {text}",
             preface=verdict,
             rest=interaction.followup.send,
+            question=read,
+            guild_id=interaction.guild_id,
         )
 
     @app_commands.command(name="about")
     async def about(self, interaction: Interaction) -> None:
         """What this bot is, what it knows, and what it keeps."""
         stats = await self.services.run(self.services.library.stats)
-        embed = about_embed(stats.documents, stats.chunks, stats.last_ingested, RETENTION_DAYS)
+        gaps = self.services.gaps
+        embed = about_embed(
+            stats.documents,
+            stats.chunks,
+            stats.last_ingested,
+            RETENTION_DAYS,
+            gaps_days=gaps.retention_days if gaps.enabled else None,
+        )
         await interaction.response.send_message(embed=embed)
 
     @commands.Cog.listener()
@@ -172,6 +185,8 @@ class Answering(commands.Cog):
             title=text,
             rest=message.channel.send,
             threadable=isinstance(message.channel, discord.TextChannel),
+            question=question,
+            guild_id=message.guild.id if message.guild else None,
         )
 
 
@@ -261,18 +276,20 @@ def resolve_ingest_target(value: str, corpus_dir: Path) -> Path:
 
 
 class Curation(commands.Cog):
-    """Curators only: add or update sources."""
+    """Curators only: add or update sources, and see the knowledge gaps."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def curators_only(self, interaction: Interaction) -> bool:
+    async def curators_only(
+        self, interaction: Interaction, doing: str = "change the sources"
+    ) -> bool:
         """Whether a curator asked; anyone else is told so, privately."""
         role = self.services.settings.curator_role
         if interaction.guild is not None and is_curator(interaction, role):
             return True
         await interaction.response.send_message(
-            f"Sorry, only curators (the “{role}” role or Manage Server) can change the sources.",
+            f"Sorry, only curators (the “{role}” role or Manage Server) can {doing}.",
             ephemeral=True,
         )
         return False
@@ -303,6 +320,23 @@ class Curation(commands.Cog):
         corpus = self.services.settings.corpus_dir
         report = await self.services.run(self.services.library.ingest, [corpus], prune=True)
         await interaction.followup.send(ingest_report(report), ephemeral=True)
+
+    @app_commands.command(name="gaps")
+    @app_commands.describe(days="Only the last N days (default: every question kept)")
+    async def gaps(
+        self, interaction: Interaction, days: app_commands.Range[int, 1, 365] | None = None
+    ) -> None:
+        """Curators: questions the sources could not answer, grouped, most asked first."""
+        if not await self.curators_only(interaction, "see the knowledge gaps"):
+            return
+        gaps = self.services.gaps
+        if not gaps.enabled:
+            await interaction.response.send_message(GAPS_OFF, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.services.run(gaps.report, days, guild_id=interaction.guild_id)
+        for embeds in gaps_messages(report):  # this server's questions only
+            await interaction.followup.send(embeds=embeds, ephemeral=True)
 
 
 def cogs(services: Services, client: commands.Bot) -> list[commands.Cog]:

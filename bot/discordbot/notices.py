@@ -39,9 +39,15 @@ def ingest_report(report: SyncReport) -> str:
 
 
 def about_embed(
-    documents: int, chunks: int, last_ingested: str | None, retention_days: int
+    documents: int,
+    chunks: int,
+    last_ingested: str | None,
+    retention_days: int,
+    *,
+    gaps_days: int | None = None,
 ) -> discord.Embed:
-    """What the bot is, what it knows, what it keeps and for how long."""
+    """What the bot is, what it knows, what it keeps and for how long (`gaps_days`: how long
+    knowledge gaps are kept; None when they are off)."""
     when = f"{last_ingested[:16].replace('T', ' ')} UTC" if last_ingested else "never"
     embed = discord.Embed(title="About nhsbot", colour=ANSWER_COLOUR)
     embed.description = (
@@ -54,16 +60,29 @@ def about_embed(
         value=f"{documents} documents, {chunks} passages; last ingested {when}. See /sources.",
         inline=False,
     )
-    embed.add_field(
-        name="What I keep",
-        value=(
-            "Your questions are not stored. For 👍/👎 I keep a random answer id, the ids of the "
-            "passages it cited and your vote (not who you are), for "
-            f"{retention_days} days. Follow-ups read the earlier turn from Discord itself."
-        ),
-        inline=False,
+    kept = (
+        "For 👍/👎 I keep a random answer id, the ids of the passages it cited and your vote "
+        f"(not who you are), for {retention_days} days. Follow-ups read the earlier turn from "
+        "Discord itself."
     )
+    if gaps_days is None:
+        kept = "Your questions are not stored. " + kept
+    embed.add_field(name="What I keep", value=kept, inline=False)
+    if gaps_days is not None:
+        embed.add_field(name="Knowledge gaps are on", value=gaps_notice(gaps_days), inline=False)
     return embed
+
+
+def gaps_notice(days: int) -> str:
+    """What /about says is kept while knowledge gaps are on."""
+    return (
+        "Questions my sources could not answer, and questions whose answer got a 👎, are kept "
+        f"for {days} days so curators can see what to add. Before they are stored, NHS "
+        "numbers, emails, phone numbers, postcodes, mentions and links' query strings are "
+        "removed; with each I keep only this server and the day, not who asked. An answered "
+        "question is held in memory only, for up to a day, so that a 👎 can mark it. Don't "
+        "put names or health details in questions."
+    )
 
 
 def day(stamp: str) -> str:

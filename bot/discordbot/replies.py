@@ -42,11 +42,15 @@ async def send_answer(
     preface: str | None = None,
     rest: Send | None = None,
     threadable: bool = False,
+    question: Question,
+    guild_id: int | None,
 ) -> str:
-    """Send an answer as one or more messages; buttons go under the last. Returns its id."""
+    """Send an answer as one or more messages; buttons go under the last. Returns its id.
+    The question and answer go to the knowledge gaps (which keep them only when on)."""
     answer_id = new_answer_id()
     chunk_ids = [c.chunk_id for c in answer.citations]
     services.feedback.record_answer(answer_id, chunk_ids, refused=answer.refused)
+    services.gaps.record(question, answer, guild_id=guild_id, answer_id=answer_id)
     messages = answer_messages(answer, answer_id, title=title)
     view = answer_view(answer_id, source_links(answer), threadable=threadable and not ephemeral)
     for i, embeds in enumerate(messages):

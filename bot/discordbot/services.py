@@ -16,6 +16,7 @@ import discord
 from bot.answering.pipeline import Answerer
 from bot.discordbot.cooldown import Cooldown
 from bot.feedback import FeedbackStore
+from bot.gaps import Gaps
 from bot.library import Library
 from bot.settings import Settings
 
@@ -25,8 +26,9 @@ WORKERS = 2  # the pipeline is CPU-bound: 2 cores
 
 
 class Services:
-    """The answerer, the library, feedback, the cooldown and the settings the bot reads; and
-    `run`, which does blocking work off the event loop, a few at a time."""
+    """The answerer, the library, feedback, the cooldown, the settings the bot reads and the
+    knowledge gaps (off unless given); and `run`, which does blocking work off the event loop,
+    a few at a time."""
 
     def __init__(
         self,
@@ -37,6 +39,7 @@ class Services:
         *,
         cooldown: Cooldown | None = None,
         draft_interval_s: float = 1.0,  # at most one draft edit a second (Discord rate-limits)
+        gaps: Gaps | None = None,
     ) -> None:
         self.answerer = answerer
         self.library = library
@@ -45,6 +48,7 @@ class Services:
         self.cooldown = cooldown or Cooldown(settings.cooldown_seconds)
         self.draft_interval_s = draft_interval_s
         self._slots = asyncio.Semaphore(WORKERS)
+        self.gaps = gaps or Gaps(None)  # no store: nothing is kept
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking work (answering, store reads) in a thread, at most WORKERS at once."""

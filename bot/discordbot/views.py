@@ -111,8 +111,9 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_T
         await _guarded(interaction, self._press)
 
     async def _press(self, interaction: discord.Interaction[Any]) -> None:
-        feedback = services_of(interaction).feedback
-        tally = feedback.vote(self.answer_id, interaction.user.id, self.up)
+        services = services_of(interaction)
+        tally = services.feedback.vote(self.answer_id, interaction.user.id, self.up)
+        services.gaps.voted(self.answer_id, down=tally.down > 0)  # a 👎 marks a gap (when on)
         thanks = "Thanks, glad it helped." if self.up else "Thanks: that helps us improve."
         await interaction.response.send_message(
             f"{thanks} (👍 {tally.up} · 👎 {tally.down})", ephemeral=True

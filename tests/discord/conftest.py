@@ -85,15 +85,18 @@ async def harness_factory(tmp_path: Path, discord_corpus: Path) -> AsyncIterator
     started: list[tuple[FakeDiscord, NhsBot, asyncio.Task[None], FeedbackStore]] = []
     endpoints = contextlib.ExitStack()
 
-    async def make(app: App, *, answerer: Any = None, **overrides: Any) -> Harness:
-        """The bot on `app`'s library, answering with `answerer` (default: the app's own)."""
+    async def make(
+        app: App, *, answerer: Any = None, gaps: Any = None, **overrides: Any
+    ) -> Harness:
+        """The bot on `app`'s library, answering with `answerer` (default: the app's own),
+        with knowledge gaps kept by `gaps` (default: off)."""
         fake = FakeDiscord()
         await fake.start()
         endpoints.enter_context(discord_endpoints(fake.api_base, fake.gateway_url))
         overrides.setdefault("guild_ids", [int(fake.guild_id)])
         settings = bot_settings(tmp_path / "data", discord_corpus, **overrides)
         feedback = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
-        services = Services(answerer or app.answerer, app.library, feedback, settings)
+        services = Services(answerer or app.answerer, app.library, feedback, settings, gaps=gaps)
         bot = NhsBot(services, guild_ready_timeout=0.05)
         started.append((fake, bot, await start_bot(fake, bot), feedback))
         return Harness(fake, bot)

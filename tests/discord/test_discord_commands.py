@@ -25,7 +25,9 @@ from bot.discordbot.failures import FAILED
 
 pytestmark = pytest.mark.anyio
 FDP_QUESTION = "how much is palantirs fdp deal worth??"
-EXPECTED = {"ask", "source", "sources", "ingest", "reingest", "about", "Check against sources"}
+EXPECTED = {
+    "ask", "source", "sources", "ingest", "reingest", "gaps", "about", "Check against sources"
+}  # fmt: skip
 
 
 async def test_registration_matches_the_commands(harness: Any) -> None:
