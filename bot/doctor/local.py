@@ -17,6 +17,7 @@ from bot.doctor.results import (
     Check,
     first_sentence,
     one_line,
+    plural,
     within,
 )
 from bot.settings import BUNDLED_MODEL, Settings
@@ -141,7 +142,8 @@ def _counts(client: Any, name: str) -> tuple[int, int]:
 
 def _holding(settings: Settings, where: str, docs: int, passages: int) -> Check:
     if docs:
-        return Check("store", OK, f"{where}: {docs} documents, {passages} passages")
+        found = f"{where}: {plural(docs, 'document')}, {plural(passages, 'passage')}"
+        return Check("store", OK, found)
     return _empty(settings, f"{where}: empty")
 
 
@@ -226,8 +228,14 @@ def check_sources(settings: Settings) -> list[Check]:
         found = f"{path}: {len(refused)} of {len(urls)} URLs refused by the safe-fetch checks: "
         checks = [Check("sources", FAIL, found + "; ".join(refused), REFUSED)]
     else:
-        counts = f"{len(sources.feeds)} feeds, {len(sources.urls)} pages"
-        counts += f", {len(sources.folders)} folders"
+        counts = ", ".join(
+            plural(len(items), word)
+            for items, word in (
+                (sources.feeds, "feed"),
+                (sources.urls, "page"),
+                (sources.folders, "folder"),
+            )
+        )
         checks = [Check("sources", OK, f"{path}: {counts}; every URL passes the safe-fetch checks")]
     gone = [str(f.path) for f in sources.folders if not f.path.is_dir()]
     if gone:

@@ -50,8 +50,8 @@ def verdict(checks: Sequence[Check]) -> str:
     fails = sum(c.status == FAIL for c in checks)
     warns = sum(c.status == WARN for c in checks)
     if fails:
-        return f"{fails} problem{'s' * (fails > 1)} to fix before `nhsbot run`."
-    note = f" ({warns} warning{'s' * (warns > 1)} above)" if warns else ""
+        return f"{plural(fails, 'problem')} to fix before `nhsbot run`."
+    note = f" ({plural(warns, 'warning')} above)" if warns else ""
     return f"Ready for `nhsbot run`{note}."
 
 
@@ -71,6 +71,10 @@ def scrub(checks: Iterable[Check], secrets: Sequence[str]) -> list[Check]:
         return redact(text)
 
     return [replace(c, found=clean(c.found), fix=clean(c.fix)) for c in checks]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
