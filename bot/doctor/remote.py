@@ -68,7 +68,8 @@ def _load_local(settings: Settings, spec: str) -> Check:
     finally:
         generator.close()
     size = server.model_file.stat().st_size / 1e6 if server.model_file else 0
-    return Check(MODEL, OK, f"llamacpp: {server.model_file} ({size:.0f} MB) loads")
+    shown = server.model_file.name if server.model_file else spec
+    return Check(MODEL, OK, f"llamacpp: {shown} ({size:.0f} MB) loads in its own process")
 
 
 def _is_hub_spec(spec: str) -> bool:
@@ -144,7 +145,14 @@ def check_discord(settings: Settings) -> list[Check]:
 
     token = settings.discord_token.get_secret_value().strip()
     if not token:
-        return [Check("discord", WARN, NO_TOKEN, "to run the bot, set DISCORD_TOKEN (README)")]
+        return [
+            Check(
+                "discord",
+                WARN,
+                NO_TOKEN,
+                "to run the bot, set DISCORD_TOKEN (README: 'The Discord bot')",
+            )
+        ]
     ids = settings.guild_ids
     try:
         with discord_endpoints(settings.discord_api_base):
