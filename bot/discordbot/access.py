@@ -36,7 +36,8 @@ class TokenRejectedError(Exception):
 
 
 class DiscordUnreachableError(Exception):
-    """Discord did not answer (network, an outage) within the deadline."""
+    """Discord did not answer (network, an outage) within the deadline, or answered with an
+    error."""
 
 
 def invite_url(app_id: str) -> str:
@@ -121,6 +122,8 @@ async def discord_access(
         return await asyncio.wait_for(_read(http, token, guild_ids), timeout_s)
     except discord.LoginFailure:
         raise TokenRejectedError("Discord rejected the token (401 Unauthorized)") from None
+    except discord.HTTPException as exc:  # an outage (5xx after discord.py's retries), …
+        raise DiscordUnreachableError(f"Discord answered HTTP {exc.status} ({exc.text})") from exc
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         reason = f"no answer within {timeout_s:g} s" if isinstance(exc, TimeoutError) else exc
         raise DiscordUnreachableError(f"Discord can't be reached ({reason})") from exc
