@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, TextIO
 
 from pydantic import ValidationError
 
+from bot import doctor
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
 from bot.app import App, open_app, warm
@@ -72,11 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_parser(sub)
 
     sub.add_parser("run", help="start the Discord bot if a token is set, else the terminal chat")
+
+    p = sub.add_parser(
+        "doctor", help="check the set-up for `nhsbot run`, with a fix for each problem"
+    )
+    p.add_argument("--json", action="store_true", help="print the checks as a JSON object")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":  # it reads the settings itself: reporting them is its job
+        return cmd_doctor(args)
     try:
         settings = Settings()
     except ValidationError as exc:  # e.g. NHSBOT_LLM=gpt: say which setting and why
@@ -246,6 +254,20 @@ def ensure_corpus(app: App) -> None:
     if app.library.stats().documents == 0 and corpus.is_dir():
         print(f"The store is empty: ingesting {corpus}/ …", file=sys.stderr)
         print(app.library.ingest([corpus]).summary(), file=sys.stderr)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check each piece `nhsbot run` needs: 0 when none fails, 2 for settings that don't
+    parse, 1 for any other failure (README: "Checking a set-up")."""
+    logging.basicConfig(level="ERROR", stream=sys.stderr)  # the findings say what went wrong
+    checks = doctor.run_checks()
+    if args.json:
+        print(json.dumps(doctor.to_json(checks), ensure_ascii=False))
+    else:
+        print(doctor.render_text(checks))
+    if not doctor.failed(checks):
+        return EXIT_OK
+    return EXIT_USAGE if doctor.settings_failed(checks) else EXIT_FAILED
 
 
 COMMANDS = {

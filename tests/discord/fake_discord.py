@@ -65,6 +65,9 @@ class FakeDiscord:
         self.bot_user = p.user(self.app_id, "nhsbot", bot=True)
         self.curator_role = p.role(p.snowflake(), "Curator")
         self.everyone_role = p.role(self.guild_id, "@everyone", p.MEMBER_PERMISSIONS, 0)
+        self.bot_role = p.role(p.snowflake(), "nhsbot", p.BOT_PERMISSIONS, 2)  # from the invite
+        self.token: str | None = None  # when set, REST answers 401 to any other token
+        self.app_flags = p.MESSAGE_CONTENT_LIMITED  # the application's flags (intents on)
         self.users = {name: p.user(p.snowflake(), name) for name in ("alice", "bob", "carol")}
         self.roles_of = {"alice": [], "bob": [self.curator_role["id"]], "carol": []}
         self.extra_permissions = {"carol": p.MANAGE_GUILD}
@@ -130,6 +133,9 @@ class FakeDiscord:
                 body = json.loads(raw) if raw else None
         rec = Recorded(request.method, request.path, dict(request.query), body)
         self.requests.append(rec)
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            rec.status = 401
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
         for method, pattern, handler in self._routes:
             match = pattern.match(request.path)
             if match and method == request.method:
@@ -193,9 +199,9 @@ class FakeDiscord:
         self.identified.set()
 
     def guild_payload(self) -> dict[str, Any]:
-        members = [p.member(self.bot_user, [])]
+        members = [p.member(self.bot_user, [self.bot_role["id"]])]
         members += [p.member(u, self.roles_of[n]) for n, u in self.users.items()]
-        roles = [self.everyone_role, self.curator_role]
+        roles = [self.everyone_role, self.curator_role, self.bot_role]
         return p.guild(self.guild_id, self.users["carol"]["id"], roles,
                        [self.channels[self.channel_id]], members)  # fmt: skip
 

@@ -11,6 +11,10 @@ _counter = itertools.count(1)
 
 MANAGE_GUILD = 1 << 5
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)  # view/send/embed…
+EMBED_LINKS = 1 << 14
+# The README's invite permissions: view, send, embed, history, public threads, send in threads.
+BOT_PERMISSIONS = 309237730304
+MESSAGE_CONTENT_LIMITED = 1 << 19  # application flag: the Message Content intent is on
 
 
 def snowflake() -> str:

@@ -24,7 +24,7 @@ async def get_application(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Res
     return _json({
         "id": fake.app_id, "name": "nhsbot", "description": "", "icon": None,
         "bot_public": True, "bot_require_code_grant": False, "owner": owner,
-        "verify_key": "0" * 64, "flags": 0, "team": None,
+        "verify_key": "0" * 64, "flags": fake.app_flags, "team": None,
     })  # fmt: skip
 
 
@@ -204,7 +204,34 @@ async def thread_from_message(fake: FakeDiscord, m: Match, rec: Recorded) -> web
     return _json(data)
 
 
+def _known_guild(fake: FakeDiscord, m: Match) -> web.Response | None:
+    """None for the fake's guild; Discord's 403 for any other (the bot is not in it)."""
+    if m["guild"] == fake.guild_id:
+        return None
+    return _json({"message": "Missing Access", "code": 50001}, 403)
+
+
+async def get_guild(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
+    return _known_guild(fake, m) or _json(fake.guild_payload())
+
+
+async def get_guild_member(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
+    if bad := _known_guild(fake, m):
+        return bad
+    for member in fake.guild_payload()["members"]:
+        if member["user"]["id"] == m["user"]:
+            return _json(member)
+    return _json({"message": "Unknown Member", "code": 10007}, 404)
+
+
+async def get_guild_channels(fake: FakeDiscord, m: Match, rec: Recorded) -> web.Response:
+    return _known_guild(fake, m) or _json(list(fake.channels.values()))
+
+
 ROUTES = [
+    ("GET", r"/guilds/(?P<guild>\d+)", get_guild),
+    ("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)", get_guild_member),
+    ("GET", r"/guilds/(?P<guild>\d+)/channels", get_guild_channels),
     ("GET", "/users/@me", get_me),
     ("GET", "/oauth2/applications/@me", get_application),
     ("PUT", r"/applications/(?P<app>\d+)/commands", put_commands),
