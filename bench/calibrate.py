@@ -50,7 +50,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "margin": (0.06, 0.12, 0.2, 0.3),
     "max_sentences": (1, 2, 3),  # more reads as a wall of quotes, not a short answer
 }
-MAX_FALSE_REFUSALS = 0.05  # the target for answerable questions refused
+MAX_FALSE_REFUSALS = 0.025  # in-sample; held out by document group it roughly doubles
 
 
 @dataclass

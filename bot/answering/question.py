@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.reading import Constraints, asked_clause, constraints
-from vectorstore.hybrid import QUESTION_WORDS, stopwords
 
 # The kind of thing asked for, by the question's wording. Each kind has a pattern that a
 # sentence answering it will usually contain (an amount, a date, a count, a name).
@@ -151,12 +150,11 @@ class Question:
 
     @property
     def query(self) -> str:
-        """What is searched: the asking part of a long message (the whole of a short one),
-        after the topic of the question a follow-up leans on. Only the earlier question's
-        topic: "how much is the contract worth?" then "and who leads it?" searches for who
-        leads the contract, not for its value again."""
-        own = self.clause if len(self.text.split()) > LONG_MESSAGE_WORDS else self.text
-        return f"{topic(self.earlier)} {own}" if self.earlier else own
+        """What is searched: the question, after the question a follow-up leans on.
+
+        (Searching only the asking part of a long message, and only the earlier question's
+        topic for a follow-up, were tried: neither helped on questions we did not write.)"""
+        return f"{self.earlier} {self.text}" if self.earlier else self.text
 
     @property
     def kind(self) -> QuestionKind:
@@ -172,21 +170,3 @@ class Question:
         if not self.earlier:
             return self.text
         return f"{self.text} (a follow-up to the earlier question: {self.earlier})"
-
-
-LONG_MESSAGE_WORDS = 25
-# What a question asks for, as opposed to what it is about.
-_ASKED_FOR = re.compile(
-    r"\b(how much|how many|how long|how|when|who|whom|whose|what|which|where|why|worth|costs?"
-    r"|value|price|paid|pay|spend|spent|budget|fined?|date|year|number of|name of)\b",
-    re.I,
-)
-
-
-def topic(question: str) -> str:
-    """What a question is about: its words without the question words, stop words and the
-    words that say what is asked for ("worth", "when", "how many")."""
-    words = re.findall(r"[\w'’.-]+", _ASKED_FOR.sub(" ", question))
-    ignored = stopwords() | QUESTION_WORDS
-    kept = [w for w in words if w.lower() not in ignored]
-    return " ".join(kept)
