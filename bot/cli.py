@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
-from bot.app import App, open_app, warm
+from bot.app import App, open_app, warm, warm_up
 from bot.eval_command import add_eval_parser, cmd_eval
 from bot.settings import Settings
 from bot.terminal import answer_text, chat
@@ -195,13 +195,13 @@ def cmd_sources(app: App, args: argparse.Namespace) -> int:
 
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
-    warm(app.answerer.generator)
+    warm_up(app)
     return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
-    warm(app.answerer.generator)
+    warm_up(app)  # before connecting: the first member's question waits for no model
     if app.settings.discord_token.get_secret_value():
         from bot.discordbot.client import run_bot
 
