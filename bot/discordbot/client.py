@@ -127,7 +127,8 @@ class NhsBot(commands.Bot):
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("updates channel %s not found or not a text channel", channel_id)
             return
-        for content, embeds in updates_messages(items):
+        shown = [self.services.names.announcement(item) for item in items]
+        for content, embeds in updates_messages(shown):
             await channel.send(
                 content=content or None,
                 embeds=embeds,

@@ -197,15 +197,16 @@ class Sources(commands.Cog):
             return
         document = await self.services.run(library.document, hit.doc_id)
         updated = updated_line(document.updated_at, document.previous_published) if document else ""
+        source = self.services.names.source(hit.meta("source"))
         details = [
             ("Publisher", hit.meta("publisher")),
             ("Published", hit.meta("published")),
             ("Updated", updated),
             ("Section", hit.meta("heading")),
-            ("Link", hit.meta("url") or hit.meta("source")),
+            ("Link", hit.meta("url") or source),
             ("Passage", hit.chunk_id),
         ]
-        embeds = passage_embeds(hit.meta("title") or hit.meta("source"), hit.text, details)
+        embeds = passage_embeds(hit.meta("title") or source, hit.text, details)
         await interaction.response.send_message(embeds=embeds[:1])
         for extra in embeds[1:]:
             await interaction.followup.send(embed=extra)
@@ -223,7 +224,7 @@ class Sources(commands.Cog):
         for d in docs:
             details = ", ".join(p for p in (d.publisher, d.published) if p)
             lines.append(f"**{d.title}**" + (f" — {details}" if details else ""))
-            lines.append(f"{d.url or d.source} · {d.chunks} passages")
+            lines.append(f"{d.url or self.services.names.source(d.source)} · {d.chunks} passages")
         embed = discord.Embed(title="Sources" + (f" matching “{query}”" if query else ""))
         embed.description = split_text("\n".join(lines), DESCRIPTION_CHARS)[0]
         embed.set_footer(text=ONLY_SOURCES)
@@ -234,7 +235,10 @@ class Sources(commands.Cog):
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         docs = await self.services.run(self.services.library.documents, current or None, 25)
-        titles = dict.fromkeys(truncate(d.title or d.source, CHOICE_CHARS) for d in docs)
+        names = self.services.names
+        titles = dict.fromkeys(
+            truncate(d.title or names.source(d.source), CHOICE_CHARS) for d in docs
+        )
         return [app_commands.Choice(name=t, value=t) for t in list(titles)[:25] if t]
 
 
@@ -256,7 +260,10 @@ def resolve_ingest_target(value: str, corpus_dir: Path) -> Path:
     if not target.is_relative_to(root) and (Path.cwd() / path).resolve().is_relative_to(root):
         target = (Path.cwd() / path).resolve()  # "corpus/x.md" written relative to the bot
     if not target.is_relative_to(root) or not target.exists():
-        raise QuestionError(f"I can only ingest files that exist inside {corpus_dir}/.")
+        raise QuestionError(  # never the folder's path: members don't need the server's layout
+            "I can only ingest files that exist inside the corpus folder: give the file's name "
+            "relative to it (e.g. `brief.md` or `reports/brief.pdf`), or a web page's address."
+        )
     return target
 
 
@@ -292,7 +299,7 @@ class Curation(commands.Cog):
             target = resolve_ingest_target(value, self.services.settings.corpus_dir)
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await self.services.run(library.ingest, [target])
-        await interaction.followup.send(ingest_report(report), ephemeral=True)
+        await interaction.followup.send(ingest_report(report, self.services.names), ephemeral=True)
 
     @app_commands.command(name="reingest")
     async def reingest(self, interaction: Interaction) -> None:
@@ -302,7 +309,7 @@ class Curation(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         corpus = self.services.settings.corpus_dir
         report = await self.services.run(self.services.library.ingest, [corpus], prune=True)
-        await interaction.followup.send(ingest_report(report), ephemeral=True)
+        await interaction.followup.send(ingest_report(report, self.services.names), ephemeral=True)
 
 
 def cogs(services: Services, client: commands.Bot) -> list[commands.Cog]:

@@ -44,6 +44,7 @@ async def send_answer(
     threadable: bool = False,
 ) -> str:
     """Send an answer as one or more messages; buttons go under the last. Returns its id."""
+    answer = services.names.answer(answer)  # no path on the server reaches a member
     answer_id = new_answer_id()
     chunk_ids = [c.chunk_id for c in answer.citations]
     services.feedback.record_answer(answer_id, chunk_ids, refused=answer.refused)

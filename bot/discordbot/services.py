@@ -15,6 +15,7 @@ import discord
 
 from bot.answering.pipeline import Answerer
 from bot.discordbot.cooldown import Cooldown
+from bot.discordbot.names import FileNames
 from bot.feedback import FeedbackStore
 from bot.library import Library
 from bot.settings import Settings
@@ -25,8 +26,9 @@ WORKERS = 2  # the pipeline is CPU-bound: 2 cores
 
 
 class Services:
-    """The answerer, the library, feedback, the cooldown and the settings the bot reads; and
-    `run`, which does blocking work off the event loop, a few at a time."""
+    """The answerer, the library, feedback, the cooldown, the settings the bot reads and how it
+    names files (`names`); and `run`, which does blocking work off the event loop, a few at a
+    time."""
 
     def __init__(
         self,
@@ -43,6 +45,7 @@ class Services:
         self.feedback = feedback
         self.settings = settings
         self.cooldown = cooldown or Cooldown(settings.cooldown_seconds)
+        self.names = FileNames(settings.corpus_dir)  # files as members see them
         self.draft_interval_s = draft_interval_s
         self._slots = asyncio.Semaphore(WORKERS)
 

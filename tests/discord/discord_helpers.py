@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from dataclasses import replace
 from typing import Any
@@ -79,6 +80,17 @@ class Lengthy(Wrapped):
         paragraphs.insert(5, " ".join(["unbroken"] * 1500) + " sentence. [2]")
         base = self.real.ask(question)
         return replace(base, answer="\n\n".join(paragraphs), citations=cites, refused=False)
+
+
+def paths_shown(fake: FakeDiscord, paths: set[str]) -> list[str]:
+    """ "METHOD path: [paths]" for each request the bot sent `fake` whose body shows one of
+    `paths` (messages, edits, follow-ups, autocomplete choices, command registrations)."""
+    found = []
+    for rec in fake.requests:
+        sent = json.dumps(rec.body, ensure_ascii=False)
+        if shown := sorted(p for p in paths if p in sent):
+            found.append(f"{rec.method} {rec.path}: {shown} in {sent[:400]}")
+    return found
 
 
 def is_message_post(r: Recorded) -> bool:
