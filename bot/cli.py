@@ -17,6 +17,7 @@ from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
 from bot.app import App, open_app, warm, warm_up
 from bot.eval_command import add_eval_parser, cmd_eval
+from bot.follow import StoreFollower, follow_seconds
 from bot.settings import Settings
 from bot.terminal import answer_text, chat
 from ingest.addresses import is_web_address
@@ -196,7 +197,7 @@ def cmd_sources(app: App, args: argparse.Namespace) -> int:
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
     warm_up(app)
-    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, follower(app))
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
@@ -207,7 +208,12 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 
         return run_bot(app)
     print("No Discord token set (DISCORD_TOKEN): starting the terminal chat.", file=sys.stderr)
-    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, follower(app))
+
+
+def follower(app: App) -> StoreFollower:
+    """Picks up other processes' writes to a shared (server) store; off for the embedded one."""
+    return StoreFollower(app.library, follow_seconds(app.settings))
 
 
 def ensure_corpus(app: App) -> None:

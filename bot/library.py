@@ -118,6 +118,20 @@ class Library:
         """Re-store every fetched page from the raw copies in the data dir, offline."""
         return self._write(lambda: self._web().rebuild())
 
+    def catch_up(self) -> bool:
+        """Make what other processes wrote to a shared store searchable here: refresh the index
+        when the store's documents differ from the index's. Whether it refreshed; False at once
+        while this process is writing (its write refreshes the index when it ends)."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if not self.index.stale():
+                return False
+            self.index.refresh()
+            return True
+        finally:
+            self._write_lock.release()
+
     def _web(self) -> WebSync:
         if self.web is None:
             raise RuntimeError("this library was opened without a fetcher and data dir")

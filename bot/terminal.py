@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.answering.answer import Answer, Citation
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
+from bot.follow import StoreFollower
 from bot.library import StoreStats
 from vectorstore.store import StoreUnavailableError
 
@@ -35,7 +36,15 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def chat(answerer: Answerer, stats: StoreStats, inp: TextIO, out: TextIO) -> int:
+def chat(
+    answerer: Answerer,
+    stats: StoreStats,
+    inp: TextIO,
+    out: TextIO,
+    follower: StoreFollower | None = None,
+) -> int:
+    """The chat loop; with `follower`, other processes' writes to a shared store are picked up
+    before a question once its interval has passed."""
     out.write(f"{BANNER}\n({stats.documents} documents, {stats.chunks} passages)\n")
     history: list[tuple[str, str]] = []
     while True:
@@ -55,6 +64,8 @@ def chat(answerer: Answerer, stats: StoreStats, inp: TextIO, out: TextIO) -> int
         if not text:
             continue
         try:
+            if follower is not None:
+                follower.check_if_due()
             answer = answerer.ask(answerer.read(text, history[-1:]))
         except QuestionError as exc:
             out.write(f"{exc}\n")
