@@ -18,6 +18,7 @@ from bot.answering.question import QuestionError
 from bot.app import App, open_app, warm, warm_up
 from bot.eval_command import add_eval_parser, cmd_eval
 from bot.follow import StoreFollower, follow_seconds
+from bot.progress_bar import terminal_progress
 from bot.settings import Settings
 from bot.terminal import answer_text, chat
 from ingest.addresses import is_web_address
@@ -111,12 +112,16 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         except SourcesError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        report = library.ingest_sources(sources, prune=args.prune)
+        with terminal_progress(sys.stderr, quiet=args.json) as progress:
+            report = library.ingest_sources(sources, prune=args.prune, progress=progress)
     else:
         targets = args.paths or [str(settings.corpus_dir)]
         urls = [t for t in targets if is_web_address(t)]
         paths = [t for t in targets if t not in urls]
-        report = library.ingest(paths, prune=args.prune) if paths else SyncReport()
+        report = SyncReport()
+        if paths:
+            with terminal_progress(sys.stderr, quiet=args.json) as progress:
+                report = library.ingest(paths, prune=args.prune, progress=progress)
         if urls:
             report.merge(library.ingest_urls(urls))
     return print_report(report, as_json=args.json)
@@ -221,7 +226,9 @@ def ensure_corpus(app: App) -> None:
     corpus = app.settings.corpus_dir
     if app.library.stats().documents == 0 and corpus.is_dir():
         print(f"The store is empty: ingesting {corpus}/ …", file=sys.stderr)
-        print(app.library.ingest([corpus]).summary(), file=sys.stderr)
+        with terminal_progress(sys.stderr) as progress:
+            report = app.library.ingest([corpus], progress=progress)
+        print(report.summary(), file=sys.stderr)
 
 
 COMMANDS = {

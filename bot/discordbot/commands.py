@@ -26,7 +26,14 @@ from bot.discordbot.format import (
     split_text,
     truncate,
 )
-from bot.discordbot.notices import RETENTION_DAYS, about_embed, ingest_report, updated_line
+from bot.discordbot.notices import (
+    RETENTION_DAYS,
+    about_embed,
+    ingest_progress,
+    ingest_report,
+    updated_line,
+)
+from bot.discordbot.progress import ProgressEdits
 from bot.discordbot.replies import ask, send_answer
 from bot.discordbot.services import Services
 from bot.discordbot.threads import earlier_turn, strip_mentions
@@ -307,9 +314,18 @@ class Curation(commands.Cog):
         if not await self.curators_only(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        corpus = self.services.settings.corpus_dir
-        report = await self.services.run(self.services.library.ingest, [corpus], prune=True)
-        await interaction.followup.send(ingest_report(report, self.services.names), ephemeral=True)
+        services = self.services
+        edits = ProgressEdits(  # the reply shows how far it has got, then the report
+            lambda text: interaction.edit_original_response(content=text),
+            functools.partial(ingest_progress, names=services.names),
+            services.progress_interval_s,
+        )
+        async with edits:
+            corpus = services.settings.corpus_dir
+            report = await services.run(
+                services.library.ingest, [corpus], prune=True, progress=edits
+            )
+        await interaction.edit_original_response(content=ingest_report(report, services.names))
 
 
 def cogs(services: Services, client: commands.Bot) -> list[commands.Cog]:

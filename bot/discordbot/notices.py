@@ -18,6 +18,7 @@ from bot.discordbot.format import (
 from bot.discordbot.names import FileNames
 from bot.refresh import Announcement
 from ingest.addresses import is_web_address
+from ingest.progress import Progress
 from ingest.sync import SyncReport
 
 RETENTION_DAYS = 365  # feedback rows are deleted after this (see bot/feedback.py)
@@ -58,6 +59,17 @@ def ingest_report(report: SyncReport, names: FileNames, limit: int = MESSAGE_CHA
     if left:
         lines.append(MORE.format(n=left))
     return "\n".join(lines)
+
+
+def ingest_progress(progress: Progress, names: FileNames) -> str:
+    """A long /reingest's progress, as its reply shows it until the report replaces it."""
+    line = (
+        f"Re-reading the corpus folder: {progress.done} of {progress.total} documents done, "
+        f"{progress.passages} passages embedded"
+    )
+    if progress.current:
+        line += f"; now reading {names.source(progress.current)}"
+    return truncate(line + " …", MESSAGE_CHARS)
 
 
 def about_embed(

@@ -39,6 +39,7 @@ class Services:
         *,
         cooldown: Cooldown | None = None,
         draft_interval_s: float = 1.0,  # at most one draft edit a second (Discord rate-limits)
+        progress_interval_s: float = 3.0,  # a long /reingest edits its reply at most this often
     ) -> None:
         self.answerer = answerer
         self.library = library
@@ -47,6 +48,7 @@ class Services:
         self.cooldown = cooldown or Cooldown(settings.cooldown_seconds)
         self.names = FileNames(settings.corpus_dir)  # files as members see them
         self.draft_interval_s = draft_interval_s
+        self.progress_interval_s = progress_interval_s
         self._slots = asyncio.Semaphore(WORKERS)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

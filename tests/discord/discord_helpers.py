@@ -123,6 +123,17 @@ async def answered(fake: FakeDiscord, token: str, count: int = 1) -> list[Record
     )
 
 
+async def reported(fake: FakeDiscord, token: str) -> Recorded:
+    """The edit of an interaction's reply that carries a curator's report (its summary line
+    comes first: "N added, …"), after any progress edits."""
+    recs = await fake.wait_for(
+        lambda r: r.token == token and r.method == "PATCH" and r.path.endswith("/@original")
+        and " added, " in (r.body or {}).get("content", "").split("\n")[0],
+        timeout=120,
+    )  # fmt: skip
+    return recs[-1]
+
+
 def embeds_of(recs: list[Recorded]) -> list[dict[str, Any]]:
     return [e for r in recs for e in r.message.get("embeds") or []]
 

@@ -18,6 +18,7 @@ from discord_helpers import (
     fields_of,
     followups,
     is_ephemeral,
+    reported,
 )
 
 from bot.app import App
@@ -214,9 +215,10 @@ async def test_ingest_is_for_curators_and_the_new_document_is_then_cited(
     (discord_corpus / "bad.pdf").write_bytes(b"not a pdf at all")
     try:
         again = await slash(fake, "reingest", user="carol")  # Manage Server, no curator role
-        (report,) = await answered(fake, again)
+        report = await reported(fake, again)
     finally:
         (discord_corpus / "bad.pdf").unlink()
+    assert not followups(fake, again)  # the report replaces the reply, in the same message
     lines = report.body["content"].splitlines()
     assert lines[0].startswith("0 added, 0 changed, ") and lines[0].endswith("0 pruned, 1 failed")
     assert len(lines) == 2 and lines[1].startswith("Failed: bad.pdf: ")  # unchanged ones unlisted
