@@ -2,7 +2,8 @@
 bot answer from it?
 
 Starts a real `chroma run` on 127.0.0.1 and ingests the corpus into it; runs the real bot in
-this process against the loopback fake Discord with NHSBOT_SYNC_SECONDS=S; then, R times, a
+this process against the loopback fake Discord with NHSBOT_SYNC_SECONDS=S; then, R times,
+after a random pause of 0 to S seconds (so writes land anywhere between two checks), a
 separate `nhsbot ingest` process adds a new brief while the bot runs, and /ask is asked every
 0.25 s until the answer quotes the new brief. Prints, per S, the time from the moment the write
 is complete (the new document is in the store's manifest, polled every 0.05 s from this
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import logging
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -62,9 +64,10 @@ async def stored(store: ChromaStore, documents: int) -> float:
 
 
 async def one_write(
-    app: App, fake: FakeDiscord, env: dict[str, str], folder: Path, n: int
+    app: App, fake: FakeDiscord, env: dict[str, str], folder: Path, n: int, pause: float
 ) -> float:
     """Seconds from another process's write of a new brief to the bot's first answer quoting it."""
+    await asyncio.sleep(pause)
     place = PLACES[n % len(PLACES)]
     new = folder / f"round-{n}"
     new.mkdir()
@@ -92,7 +95,11 @@ async def rounds(
         runner = asyncio.create_task(bot.start("bench-token"))
         try:
             await asyncio.wait_for(bot.wait_until_ready(), 30)
-            return [await one_write(app, fake, env, folder, at + i) for i in range(r)]
+            pauses = random.Random(at).uniform
+            sync = settings.sync_seconds
+            return [
+                await one_write(app, fake, env, folder, at + i, pauses(0, sync)) for i in range(r)
+            ]
         finally:
             await bot.close()
             await asyncio.gather(runner, return_exceptions=True)
