@@ -1,10 +1,16 @@
-"""Discord latency: INTERACTION_CREATE → defer, and → the answer, against the fake Discord.
+"""Discord latency: INTERACTION_CREATE → defer, and → the answer, against the fake Discord;
+and a fresh `nhsbot run` process: start → ready, its first answers, then warm ones.
 
-Runs the real bot and a real app (real model, real Chroma) in this process, connected to
-the loopback fake Discord used by the tests; asks N questions with C in flight at once and
-prints p50/p95 of the time to the defer (Discord's 3 s deadline) and to the first follow-up.
+The first part runs the real bot and a real app (real model, real Chroma) in this process,
+connected to the loopback fake Discord used by the tests; asks N questions with C in flight at
+once and prints p50/p95 of the time to the defer (Discord's 3 s deadline) and to the first
+follow-up. The second starts `nhsbot run` as a new process S times on a store already ingested
+(as after a restart) and times process start → ready (the bot's IDENTIFY reaches the gateway:
+it can take questions), the first answers (F questions asked at once as soon as it is ready)
+and then W warm answers asked one at a time.
 
     .venv/bin/python bench/discord_latency.py [--questions 50] [--concurrency 10] [--corpus DIR]
+                                              [--starts 3] [--first 3] [--warm 10]
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,11 +98,73 @@ async def measure(
         assert not fake.unknown and not fake.problems, (fake.unknown, fake.problems)
 
 
+@dataclass
+class Start:
+    """One fresh `nhsbot run`: ms from process start to ready, and to each answer."""
+
+    ready: float
+    first: list[float]
+    warm: list[float]
+
+
+async def fresh_start(data: Path, corpus: Path, first: int, warm: int) -> Start:
+    """Start `nhsbot run` on an ingested store, ask `first` questions at once as soon as it is
+    ready (its IDENTIFY reached the gateway), then `warm` one at a time; stop it with SIGINT."""
+    fake = FakeDiscord()
+    await fake.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHSBOT_")}
+    env.update({
+        "DISCORD_TOKEN": "bench-token", "NHSBOT_DISCORD_API_BASE": fake.api_base,
+        "NHSBOT_DISCORD_GATEWAY_URL": fake.gateway_url, "NHSBOT_GUILD_IDS": fake.guild_id,
+        "NHSBOT_DATA_DIR": str(data), "NHSBOT_CORPUS_DIR": str(corpus),
+        "NHSBOT_COOLDOWN_SECONDS": "0", "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p),
+    })  # fmt: skip
+    log = (data / "bot.log").open("ab")
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=data, stdout=log, stderr=log
+    )
+    try:
+        waiter = asyncio.create_task(fake.identified.wait())
+        exited = asyncio.create_task(proc.wait())
+        await asyncio.wait({waiter, exited}, timeout=300, return_when=asyncio.FIRST_COMPLETED)
+        assert waiter.done(), f"nhsbot run never connected: see {data / 'bot.log'}"
+        exited.cancel()
+        ready = (time.perf_counter() - started) * 1000
+        gate = asyncio.Semaphore(first)
+        firsts = await asyncio.gather(*(one(fake, QUESTIONS[i % len(QUESTIONS)], gate)
+                                        for i in range(first)))  # fmt: skip
+        one_at_a_time = asyncio.Semaphore(1)
+        warms = [await one(fake, QUESTIONS[(first + i) % len(QUESTIONS)], one_at_a_time)
+                 for i in range(warm)]  # fmt: skip
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        await fake.close()
+        log.close()
+    assert not fake.unknown and not fake.problems, (fake.unknown, fake.problems)
+    return Start(ready, [a for _, a in firsts], [a for _, a in warms])
+
+
+def print_row(label: str, values: list[float]) -> None:
+    print(f"{label:<40}{statistics.median(values):>10.1f}{percentile(values, 0.95):>10.1f}"
+          f"{max(values):>10.1f}")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "corpus")
+    parser.add_argument("--starts", type=int, default=3, help="fresh processes (0: none)")
+    parser.add_argument("--first", type=int, default=3, help="questions asked at once on ready")
+    parser.add_argument("--warm", type=int, default=10, help="then asked one at a time")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,6 +173,10 @@ def main() -> int:
         with open_app(settings) as app:
             app.library.ingest([args.corpus])
             results = asyncio.run(run(app, data, args.questions, args.concurrency))
+        starts = [
+            asyncio.run(fresh_start(data / "store", args.corpus.resolve(), args.first, args.warm))
+            for _ in range(args.starts)
+        ]
     defers = [d for d, _ in results]
     answers = [a for _, a in results]
     where = (
@@ -110,11 +185,18 @@ def main() -> int:
         else args.corpus
     )
     print(f"{args.questions} questions, {args.concurrency} at once, corpus {where}/")
-    print(f"{'stage':<28}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    for label, values in (("INTERACTION_CREATE → defer", defers),
-                          ("INTERACTION_CREATE → answer", answers)):  # fmt: skip
-        print(f"{label:<28}{statistics.median(values):>10.1f}{percentile(values, 0.95):>10.1f}"
-              f"{max(values):>10.1f}")  # fmt: skip
+    print(f"{'stage':<40}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    print_row("INTERACTION_CREATE → defer", defers)
+    print_row("INTERACTION_CREATE → answer", answers)
+    if starts:
+        print(
+            f"\n{args.starts} fresh `nhsbot run` processes on the ingested store: "
+            f"{args.first} questions at once on ready, then {args.warm} one at a time"
+        )
+        print(f"{'stage':<40}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+        print_row("process start → ready", [s.ready for s in starts])
+        print_row("first answers (asked on ready)", [a for s in starts for a in s.first])
+        print_row("warm answers (one at a time)", [a for s in starts for a in s.warm])
     return 0
 
 

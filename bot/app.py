@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from ingest.web_sync import WebSync
 from vectorstore.embeddings import Embedder, SentenceTransformerEmbedder
 from vectorstore.hybrid import HybridIndex
 from vectorstore.lock import StoreLock
-from vectorstore.store import ChromaStore, embedded_client, server_client
+from vectorstore.store import ChromaStore, StoreUnavailableError, embedded_client, server_client
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,19 @@ def warm(generator: ChatGenerator | None) -> None:
         generator.warm()
     except GenerationError as exc:
         log.warning("the %s answer model is unavailable: %s", generator.name, exc)
+
+
+def warm_up(app: App) -> None:
+    """Load and warm every model before the first question is taken (the bot before it
+    connects, the chat before its prompt), so the first answer is as fast as the hundredth:
+    the embedding model, the store's indexes and sentence vectors, and any answer model."""
+    started = time.perf_counter()
+    try:
+        app.answerer.warm()
+    except StoreUnavailableError as exc:  # the model is loaded; the store warms on first use
+        log.warning("warming up without the store: %s", exc)
+    warm(app.answerer.generator)
+    log.info("warmed up in %.1f s", time.perf_counter() - started)
 
 
 @contextlib.contextmanager

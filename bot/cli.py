@@ -16,9 +16,11 @@ from pydantic import ValidationError
 from bot import doctor
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
-from bot.app import App, open_app, warm
+from bot.app import App, open_app, warm, warm_up
 from bot.eval_command import add_eval_parser, cmd_eval
+from bot.follow import StoreFollower, follow_seconds
 from bot.gaps import Gaps
+from bot.progress_bar import terminal_progress
 from bot.settings import Settings
 from bot.terminal import answer_text, chat, gaps_text
 from ingest.addresses import is_web_address
@@ -123,12 +125,16 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         except SourcesError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        report = library.ingest_sources(sources, prune=args.prune)
+        with terminal_progress(sys.stderr, quiet=args.json) as progress:
+            report = library.ingest_sources(sources, prune=args.prune, progress=progress)
     else:
         targets = args.paths or [str(settings.corpus_dir)]
         urls = [t for t in targets if is_web_address(t)]
         paths = [t for t in targets if t not in urls]
-        report = library.ingest(paths, prune=args.prune) if paths else SyncReport()
+        report = SyncReport()
+        if paths:
+            with terminal_progress(sys.stderr, quiet=args.json) as progress:
+                report = library.ingest(paths, prune=args.prune, progress=progress)
         if urls:
             report.merge(library.ingest_urls(urls))
     return print_report(report, as_json=args.json)
@@ -221,8 +227,8 @@ def cmd_sources(app: App, args: argparse.Namespace) -> int:
 
 def cmd_chat(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
-    warm(app.answerer.generator)
-    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, app.gaps)
+    warm_up(app)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, app.gaps, follower(app))
 
 
 def cmd_gaps(app: App, args: argparse.Namespace) -> int:
@@ -239,13 +245,18 @@ def cmd_gaps(app: App, args: argparse.Namespace) -> int:
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     ensure_corpus(app)
-    warm(app.answerer.generator)
+    warm_up(app)  # before connecting: the first member's question waits for no model
     if app.settings.discord_token.get_secret_value():
         from bot.discordbot.client import run_bot
 
         return run_bot(app)
     print("No Discord token set (DISCORD_TOKEN): starting the terminal chat.", file=sys.stderr)
-    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, app.gaps)
+    return chat(app.answerer, app.library.stats(), sys.stdin, sys.stdout, app.gaps, follower(app))
+
+
+def follower(app: App) -> StoreFollower:
+    """Picks up other processes' writes to a shared (server) store; off for the embedded one."""
+    return StoreFollower(app.library, follow_seconds(app.settings))
 
 
 def ensure_corpus(app: App) -> None:
@@ -253,7 +264,9 @@ def ensure_corpus(app: App) -> None:
     corpus = app.settings.corpus_dir
     if app.library.stats().documents == 0 and corpus.is_dir():
         print(f"The store is empty: ingesting {corpus}/ …", file=sys.stderr)
-        print(app.library.ingest([corpus]).summary(), file=sys.stderr)
+        with terminal_progress(sys.stderr) as progress:
+            report = app.library.ingest([corpus], progress=progress)
+        print(report.summary(), file=sys.stderr)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.progress import OnProgress
 from ingest.sources_file import Sources
 from ingest.sync import Ingestor, SyncReport
 from ingest.web_sync import WebSync
@@ -102,21 +103,49 @@ class Library:
         return StoreStats(len(docs), self.index.size, max(stamps) if stamps else None)
 
     # --- writing ---------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[str | Path], *, prune: bool = False) -> SyncReport:
-        """Sync files/folders into the store, then make the new passages searchable."""
-        return self._write(lambda: self.ingestor.sync_paths([Path(p) for p in paths], prune=prune))
+    def ingest(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        prune: bool = False,
+        progress: OnProgress | None = None,
+    ) -> SyncReport:
+        """Sync files/folders into the store, then make the new passages searchable; each
+        step is handed to `progress` (documents done of total, the current one, passages)."""
+        targets = [Path(p) for p in paths]
+        return self._write(
+            lambda: self.ingestor.sync_paths(targets, prune=prune, progress=progress)
+        )
 
     def ingest_urls(self, urls: Sequence[str]) -> SyncReport:
         """Fetch web pages safely and store their articles (one document per canonical URL)."""
         return self._write(lambda: self._web().ingest_urls(urls))
 
-    def ingest_sources(self, sources: Sources, *, prune: bool = False) -> SyncReport:
-        """Sync every folder, URL and feed of a sources file."""
-        return self._write(lambda: self._web().sync_sources(sources, prune=prune))
+    def ingest_sources(
+        self, sources: Sources, *, prune: bool = False, progress: OnProgress | None = None
+    ) -> SyncReport:
+        """Sync every folder, URL and feed of a sources file (its folders' `progress` told)."""
+        return self._write(
+            lambda: self._web().sync_sources(sources, prune=prune, progress=progress)
+        )
 
     def rebuild(self) -> SyncReport:
         """Re-store every fetched page from the raw copies in the data dir, offline."""
         return self._write(lambda: self._web().rebuild())
+
+    def catch_up(self) -> bool:
+        """Make what other processes wrote to a shared store searchable here: refresh the index
+        when the store's documents differ from the index's. Whether it refreshed; False at once
+        while this process is writing (its write refreshes the index when it ends)."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if not self.index.stale():
+                return False
+            self.index.refresh()
+            return True
+        finally:
+            self._write_lock.release()
 
     def _web(self) -> WebSync:
         if self.web is None:

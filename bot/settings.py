@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     embedding_threads: int = 1
     chroma_host: str = ""
     chroma_port: int = 8000
+    sync_seconds: float = 60.0  # with a Chroma server: how often to look for others' writes
     top_k: int = 5
     max_question_chars: int = 1000
 

@@ -9,7 +9,7 @@ from typing import TextIO
 from bot.answering.answer import Answer, Citation
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
-from bot.gap_report import GapReport
+from bot.follow import StoreFollower
 from bot.gaps import Gaps
 from bot.library import StoreStats
 from vectorstore.store import StoreUnavailableError
@@ -37,36 +37,17 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def gaps_text(report: GapReport, width: int = 100) -> str:
-    """`nhsbot gaps` as text: each group of questions with its count, most asked first."""
-    if not report.enabled:
-        return "Knowledge gaps are off: set NHSBOT_KEEP_GAPS=true to keep them."
-    days = "today" if report.days == 1 else f"the last {report.days} days"
-    if not report.groups:
-        return f"No knowledge gaps in {days}."
-    lines = [
-        f"Knowledge gaps in {days}: {report.questions} questions in {len(report.groups)} "
-        "groups, most asked first. Questions are kept redacted."
-    ]
-    for g in report.groups:
-        lines.append("")
-        lines.extend(textwrap.wrap(f"{g.count}x  {g.question}", width, subsequent_indent="    "))
-        when = g.first_day if g.first_day == g.last_day else f"{g.first_day} to {g.last_day}"
-        lines.append(f"    {g.refused} refused, {g.downvoted} thumbs down; {when}")
-        if g.examples:
-            also = "; ".join(f"“{e}”" for e in g.examples)
-            lines.extend(textwrap.wrap(f"also: {also}", width, initial_indent="    ",
-                                       subsequent_indent="      "))  # fmt: skip
-        if g.nearest is not None:
-            where = g.nearest.url or g.nearest.source
-            lines.append(f"    nearest source: {g.nearest.title} ({where})")
-    return "\n".join(lines)
-
-
 def chat(
-    answerer: Answerer, stats: StoreStats, inp: TextIO, out: TextIO, gaps: Gaps | None = None
+    answerer: Answerer,
+    stats: StoreStats,
+    inp: TextIO,
+    out: TextIO,
+    gaps: Gaps | None = None,
+    follower: StoreFollower | None = None,
 ) -> int:
-    """The chat loop; `gaps` records the questions the sources could not answer (when on)."""
+    """The chat loop. `gaps` records the questions the sources could not answer (when on);
+    with `follower`, other processes' writes to a shared store are picked up before a question
+    once its interval has passed."""
     out.write(f"{BANNER}\n({stats.documents} documents, {stats.chunks} passages)\n")
     history: list[tuple[str, str]] = []
     while True:
@@ -86,6 +67,8 @@ def chat(
         if not text:
             continue
         try:
+            if follower is not None:
+                follower.check_if_due()
             question = answerer.read(text, history[-1:])
             answer = answerer.ask(question)
         except QuestionError as exc:

@@ -6,9 +6,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from ingest.chunk_vectors import embed_chunks
 from ingest.chunking import ChunkSettings, chunk_document
@@ -16,11 +18,14 @@ from ingest.documents import Chunk, Document, LoadError, content_hash, doc_id_fo
 from ingest.files import Candidate, discover, read_candidate, shown
 from ingest.limits import MAX_META_CHARS, MAX_TITLE_CHARS, Limits, clip
 from ingest.loaders import LOADERS, check_length
+from ingest.progress import OnProgress, Tracker
 from vectorstore.embeddings import Embedder
 from vectorstore.records import ChunkRecord, DocRecord, Metadata
 from vectorstore.store import ChromaStore, StoreUnavailableError
 
 log = logging.getLogger(__name__)
+
+EMBED_BATCH = 128  # passages embedded at a time: a long document reports progress as it goes
 
 
 @dataclass
@@ -82,11 +87,14 @@ class Ingestor:
         self.chunking = chunking or ChunkSettings()
         self.limits = limits or Limits()
 
-    def sync_paths(self, paths: Sequence[Path], *, prune: bool = False) -> SyncReport:
+    def sync_paths(
+        self, paths: Sequence[Path], *, prune: bool = False, progress: OnProgress | None = None
+    ) -> SyncReport:
         """Ingest the files under `paths`; with `prune`, drop stored files under them now gone.
 
         Each file that can't be ingested (and each link or special file skipped in a folder) is
-        reported in `failed` with its reason; the rest of the run goes on.
+        reported in `failed` with its reason; the rest of the run goes on. `progress` is told
+        each step (`ingest.progress.Progress`).
         """
         report = SyncReport()
         self.store.sweep_orphans()  # finish what a crashed run left half-written
@@ -95,12 +103,14 @@ class Ingestor:
         candidates, skipped = discover(paths)
         for item in skipped:
             _fail(report, shown(item.path), f"{shown(item.path)}: {item.reason}")
+        tracker = Tracker(progress, len(candidates))
         for candidate in candidates:
             name = shown(candidate.path)
+            tracker.start(name)
             try:
                 name = source_name(candidate.path)
                 seen.add(doc_id_for(name))
-                self._ingest_file(candidate, name, known, report)
+                self._ingest_file(candidate, name, known, report, tracker.embedded)
             except LoadError as exc:
                 _fail(report, name, str(exc))
             except StoreUnavailableError:
@@ -108,21 +118,33 @@ class Ingestor:
             except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
                 log.debug("unexpected error on %s", name, exc_info=True)
                 _fail(report, name, f"{name}: could not be ingested ({_brief(exc)})")
+            tracker.finish()
         if prune:
             report.pruned = self._prune(paths, known, seen)
         return report
 
     def _ingest_file(
-        self, candidate: Candidate, name: str, known: dict[str, DocRecord], report: SyncReport
+        self,
+        candidate: Candidate,
+        name: str,
+        known: dict[str, DocRecord],
+        report: SyncReport,
+        embedded: Callable[[int], None] | None = None,
     ) -> None:
         suffix = (candidate.target or candidate.path).suffix.lower()
         if suffix not in LOADERS:  # refused before the file is opened
             raise LoadError(f"{name}: unsupported file type {suffix or '(none)'}")
         data = read_candidate(candidate, self.limits.file_bytes)
-        self.ingest_bytes(data, suffix, name, known, report)
+        self.ingest_bytes(data, suffix, name, known, report, embedded)
 
     def ingest_bytes(
-        self, data: bytes, suffix: str, name: str, known: dict[str, DocRecord], report: SyncReport
+        self,
+        data: bytes,
+        suffix: str,
+        name: str,
+        known: dict[str, DocRecord],
+        report: SyncReport,
+        embedded: Callable[[int], None] | None = None,
     ) -> None:
         loader = LOADERS.get(suffix)
         if loader is None:
@@ -134,20 +156,35 @@ class Ingestor:
         if current is not None and current.content_hash == digest:
             report.skipped.append(name)
             return
-        self.write(loader(data, name, self.limits), digest, previous=current)
+        self.write(loader(data, name, self.limits), digest, previous=current, embedded=embedded)
         (report.changed if current else report.added).append(name)
 
-    def write(self, doc: Document, digest: str, previous: DocRecord | None = None) -> int:
+    def write(
+        self,
+        doc: Document,
+        digest: str,
+        previous: DocRecord | None = None,
+        embedded: Callable[[int], None] | None = None,
+    ) -> int:
         """Chunk, embed and store one document as the active version; returns its chunk count.
-        Raises LoadError for a text over the length limit (from any origin: files, pages)."""
+        Raises LoadError for a text over the length limit (from any origin: files, pages).
+        `embedded` is told how many passages each batch embedded."""
         check_length(doc.text, doc.source, self.limits)
         doc = dataclasses.replace(doc, title=clip(doc.title, MAX_TITLE_CHARS))
         chunks = chunk_document(doc, self.chunking)
         if not chunks:
             raise LoadError(f"{doc.source}: no text to index")
-        vectors, sentences = embed_chunks(
-            self.embedder, [(doc.title, c.heading, c.text) for c in chunks]
-        )
+        parts, sentences = [], []
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[start : start + EMBED_BATCH]
+            vecs, spans = embed_chunks(
+                self.embedder, [(doc.title, c.heading, c.text) for c in batch]
+            )
+            parts.append(vecs)
+            sentences.extend(spans)
+            if embedded is not None:
+                embedded(len(batch))
+        vectors = np.concatenate(parts)
         records = [self._record(doc, digest, c) for c in chunks]
         self.store.replace_document(
             DocRecord(doc.doc_id, digest, self._doc_meta(doc, len(chunks), previous)),

@@ -21,6 +21,7 @@ from ingest.feeds import FeedError, FeedState, poll_feed
 from ingest.fetch import FetchedPage, FetchError, SafeFetcher
 from ingest.limits import Limits
 from ingest.loaders import DEFAULT_LIMITS, load_pdf
+from ingest.progress import OnProgress
 from ingest.redact import redact
 from ingest.sources_file import FeedSource, Sources
 from ingest.sync import Ingestor, SyncReport
@@ -125,12 +126,15 @@ class WebSync:
             self._ingest_url(url, known, report)
         return report
 
-    def sync_sources(self, sources: Sources, *, prune: bool = False) -> SyncReport:
-        """Everything in a sources file: folders (pruned if asked), single URLs, then feeds."""
+    def sync_sources(
+        self, sources: Sources, *, prune: bool = False, progress: OnProgress | None = None
+    ) -> SyncReport:
+        """Everything in a sources file: folders (pruned if asked; their files' `progress`
+        reported), single URLs, then feeds."""
         report = SyncReport()
         if sources.folders:
             folders = [f.path for f in sources.folders]
-            report.merge(self.ingestor.sync_paths(folders, prune=prune))
+            report.merge(self.ingestor.sync_paths(folders, prune=prune, progress=progress))
         self.ingest_urls([u.url for u in sources.urls], report)
         for feed in sources.feeds:
             self.sync_feed(feed, report)

@@ -142,6 +142,12 @@ class HybridIndex:
         self._snap = _Snapshot(ids, texts, metas, pos, bm25, tok, df, active)
         log.debug("hybrid index: %d chunks, %d documents", len(ids), len(active))
 
+    def stale(self) -> bool:
+        """Whether the store's documents (ids and active versions) differ from those this index
+        was built from: another process wrote to a shared store since the last refresh."""
+        current = {d.doc_id: d.content_hash for d in self.store.documents().values()}
+        return current != self._snap.active
+
     @property
     def size(self) -> int:
         return len(self._snap.ids)

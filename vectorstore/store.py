@@ -20,6 +20,7 @@ import contextlib
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -40,6 +41,10 @@ __all__ = ["BATCH", "ChromaStore", "StoreUnavailableError", "embedded_client", "
 log = logging.getLogger(__name__)
 
 BATCH = 2000  # below Chroma's max batch size, large enough to amortise the per-call cost
+# On a server, another process's write in progress looks like orphans (its chunks are stored,
+# its manifest not yet switched): only orphans older than this are swept there. One document's
+# write takes minutes at most (ingest.limits).
+SERVER_ORPHAN_AGE_S = 3600
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -110,13 +115,14 @@ class ChromaStore:
         """Write a document's new version (its chunks, then their sentence vectors `spans` if
         given, one per chunk), switch the manifest to it, then drop other versions (`is_new`:
         there are none, so skip that delete, which scans the whole collection)."""
+        written_at = int(time.time())  # when, for sweeping orphans on a shared server
         for start in range(0, len(chunks), BATCH):
             part = chunks[start : start + BATCH]
             self._chunks.upsert(
                 ids=[c.chunk_id for c in part],
                 embeddings=embeddings[start : start + BATCH],
                 documents=[c.text for c in part],
-                metadatas=[c.metadata for c in part],
+                metadatas=[{**c.metadata, "written_at": written_at} for c in part],
             )
         for start in range(0, len(spans), BATCH):
             pairs = list(zip(chunks[start : start + BATCH], spans[start : start + BATCH]))
@@ -174,12 +180,15 @@ class ChromaStore:
 
     @_guarded
     def sweep_orphans(self) -> int:
-        """Delete chunks no manifest entry points at (left by a crash mid-write)."""
+        """Delete chunks no manifest entry points at (left by a crash mid-write). On a server,
+        only those written over SERVER_ORPHAN_AGE_S ago: other processes may be mid-write."""
         active = {d.doc_id: d.content_hash for d in self.documents().values()}
+        before = time.time() - SERVER_ORPHAN_AGE_S if self._where else float("inf")
         orphans = [
             chunk_id
             for chunk_id, meta in self._iter_chunk_meta()
             if active.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+            and float(str(meta.get("written_at") or 0)) < before
         ]
         for start in range(0, len(orphans), BATCH):
             self._spans.delete(ids=orphans[start : start + BATCH])

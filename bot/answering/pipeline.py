@@ -29,6 +29,8 @@ from vectorstore.records import Hit
 
 log = logging.getLogger(__name__)
 
+WARM_UP_QUESTION = "who can see my GP record?"
+
 
 @dataclass(frozen=True)
 class Retrieved:
@@ -73,6 +75,13 @@ class Answerer:
         other = copy.copy(self)
         other.generator = generator
         return other
+
+    def warm(self) -> None:
+        """Do now what the first question would otherwise wait for: load the embedding model
+        and run it, open the store's vector index, read sentence vectors and score them, by
+        answering one question with quotes (no answer model is asked: warm that on its own)."""
+        self.embedder.embed([WARM_UP_QUESTION])
+        self.with_generator(None).ask(WARM_UP_QUESTION)
 
     # --- the steps -------------------------------------------------------------------------
     def read(self, text: str, history: Sequence[tuple[str, str]] = ()) -> Question:

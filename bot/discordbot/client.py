@@ -22,6 +22,7 @@ from bot.discordbot.notices import RETENTION_DAYS, updates_messages
 from bot.discordbot.services import Services, services_of
 from bot.discordbot.views import PassagesButton, ThreadButton, VoteButton
 from bot.feedback import FeedbackStore
+from bot.follow import StoreFollower, follow_seconds
 from bot.refresh import Announcement, Refresher, RefreshResult
 from vectorstore.store import StoreUnavailableError
 
@@ -47,11 +48,17 @@ class NhsTree(app_commands.CommandTree):
 
 
 class NhsBot(commands.Bot):
-    """The bot: the services its commands use (answerer, library, feedback, cooldown) and the
-    scheduled refresh of the sources (every NHSBOT_REFRESH_MINUTES, when set)."""
+    """The bot: the services its commands use (answerer, library, feedback, cooldown), the
+    scheduled refresh of the sources (every NHSBOT_REFRESH_MINUTES, when set) and, with a
+    Chroma server, the check for other processes' writes (every NHSBOT_SYNC_SECONDS)."""
 
     def __init__(
-        self, services: Services, *, refresher: Refresher | None = None, **options: Any
+        self,
+        services: Services,
+        *,
+        refresher: Refresher | None = None,
+        follower: StoreFollower | None = None,
+        **options: Any,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # follow-ups in threads come without a mention
@@ -68,7 +75,9 @@ class NhsBot(commands.Bot):
         self.refresher = refresher or Refresher(
             services.library, settings.sources_file, settings.refresh_minutes * 60
         )
+        self.follower = follower or StoreFollower(services.library, follow_seconds(settings))
         self._refresh_task: asyncio.Task[None] | None = None
+        self._follow_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         for cog in cogs(self.services, self):
@@ -86,13 +95,16 @@ class NhsBot(commands.Bot):
             log.info("synced %d global commands", len(synced))
         if self.refresher.enabled:
             self._refresh_task = asyncio.create_task(self.refresh_loop())
+        if self.follower.enabled:
+            self._follow_task = asyncio.create_task(self.follow_loop())
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions and follow-ups are answered by the Answering cog."""
 
     async def close(self) -> None:
-        if self._refresh_task is not None:
-            self._refresh_task.cancel()  # a sync already in its thread finishes on its own
+        for task in (self._refresh_task, self._follow_task):
+            if task is not None:
+                task.cancel()  # work already in its thread finishes on its own
         await super().close()
 
     async def on_ready(self) -> None:
@@ -111,6 +123,18 @@ class NhsBot(commands.Bot):
                 log.exception("scheduled refresh failed")
             await asyncio.sleep(self.refresher.interval_s)
 
+    async def follow_loop(self) -> None:
+        """Every NHSBOT_SYNC_SECONDS, make what other processes wrote to the shared store
+        searchable (in a worker thread, not a question slot)."""
+        while not self.is_closed():
+            await asyncio.sleep(self.follower.interval_s)
+            try:
+                await asyncio.to_thread(self.follower.check)
+            except StoreUnavailableError as exc:
+                log.warning("could not check the store for other processes' writes: %s", exc)
+            except Exception:
+                log.exception("checking the store for other processes' writes failed")
+
     async def refresh_and_announce(self) -> RefreshResult | None:
         """One refresh in a worker thread (not a question slot), then its announcements."""
         result = await asyncio.to_thread(self.refresher.run)
@@ -127,7 +151,8 @@ class NhsBot(commands.Bot):
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("updates channel %s not found or not a text channel", channel_id)
             return
-        for content, embeds in updates_messages(items):
+        shown = [self.services.names.announcement(item) for item in items]
+        for content, embeds in updates_messages(shown):
             await channel.send(
                 content=content or None,
                 embeds=embeds,

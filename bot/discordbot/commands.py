@@ -28,7 +28,14 @@ from bot.discordbot.format import (
     truncate,
 )
 from bot.discordbot.gap_list import GAPS_OFF, gaps_messages
-from bot.discordbot.notices import RETENTION_DAYS, about_embed, ingest_report, updated_line
+from bot.discordbot.notices import (
+    RETENTION_DAYS,
+    about_embed,
+    ingest_progress,
+    ingest_report,
+    updated_line,
+)
+from bot.discordbot.progress import ProgressEdits
 from bot.discordbot.replies import ask, send_answer
 from bot.discordbot.services import Services
 from bot.discordbot.threads import earlier_turn, strip_mentions
@@ -212,15 +219,16 @@ class Sources(commands.Cog):
             return
         document = await self.services.run(library.document, hit.doc_id)
         updated = updated_line(document.updated_at, document.previous_published) if document else ""
+        source = self.services.names.source(hit.meta("source"))
         details = [
             ("Publisher", hit.meta("publisher")),
             ("Published", hit.meta("published")),
             ("Updated", updated),
             ("Section", hit.meta("heading")),
-            ("Link", hit.meta("url") or hit.meta("source")),
+            ("Link", hit.meta("url") or source),
             ("Passage", hit.chunk_id),
         ]
-        embeds = passage_embeds(hit.meta("title") or hit.meta("source"), hit.text, details)
+        embeds = passage_embeds(hit.meta("title") or source, hit.text, details)
         await interaction.response.send_message(embeds=embeds[:1])
         for extra in embeds[1:]:
             await interaction.followup.send(embed=extra)
@@ -238,7 +246,7 @@ class Sources(commands.Cog):
         for d in docs:
             details = ", ".join(p for p in (d.publisher, d.published) if p)
             lines.append(f"**{d.title}**" + (f" — {details}" if details else ""))
-            lines.append(f"{d.url or d.source} · {d.chunks} passages")
+            lines.append(f"{d.url or self.services.names.source(d.source)} · {d.chunks} passages")
         embed = discord.Embed(title="Sources" + (f" matching “{query}”" if query else ""))
         embed.description = split_text("\n".join(lines), DESCRIPTION_CHARS)[0]
         embed.set_footer(text=ONLY_SOURCES)
@@ -249,7 +257,10 @@ class Sources(commands.Cog):
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         docs = await self.services.run(self.services.library.documents, current or None, 25)
-        titles = dict.fromkeys(truncate(d.title or d.source, CHOICE_CHARS) for d in docs)
+        names = self.services.names
+        titles = dict.fromkeys(
+            truncate(d.title or names.source(d.source), CHOICE_CHARS) for d in docs
+        )
         return [app_commands.Choice(name=t, value=t) for t in list(titles)[:25] if t]
 
 
@@ -271,7 +282,10 @@ def resolve_ingest_target(value: str, corpus_dir: Path) -> Path:
     if not target.is_relative_to(root) and (Path.cwd() / path).resolve().is_relative_to(root):
         target = (Path.cwd() / path).resolve()  # "corpus/x.md" written relative to the bot
     if not target.is_relative_to(root) or not target.exists():
-        raise QuestionError(f"I can only ingest files that exist inside {corpus_dir}/.")
+        raise QuestionError(  # never the folder's path: members don't need the server's layout
+            "I can only ingest files that exist inside the corpus folder: give the file's name "
+            "relative to it (e.g. `brief.md` or `reports/brief.pdf`), or a web page's address."
+        )
     return target
 
 
@@ -309,7 +323,7 @@ class Curation(commands.Cog):
             target = resolve_ingest_target(value, self.services.settings.corpus_dir)
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await self.services.run(library.ingest, [target])
-        await interaction.followup.send(ingest_report(report), ephemeral=True)
+        await interaction.followup.send(ingest_report(report, self.services.names), ephemeral=True)
 
     @app_commands.command(name="reingest")
     async def reingest(self, interaction: Interaction) -> None:
@@ -317,9 +331,18 @@ class Curation(commands.Cog):
         if not await self.curators_only(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        corpus = self.services.settings.corpus_dir
-        report = await self.services.run(self.services.library.ingest, [corpus], prune=True)
-        await interaction.followup.send(ingest_report(report), ephemeral=True)
+        services = self.services
+        edits = ProgressEdits(  # the reply shows how far it has got, then the report
+            lambda text: interaction.edit_original_response(content=text),
+            functools.partial(ingest_progress, names=services.names),
+            services.progress_interval_s,
+        )
+        async with edits:
+            corpus = services.settings.corpus_dir
+            report = await services.run(
+                services.library.ingest, [corpus], prune=True, progress=edits
+            )
+        await interaction.edit_original_response(content=ingest_report(report, services.names))
 
     @app_commands.command(name="gaps")
     @app_commands.describe(days="Only the last N days (default: every question kept)")

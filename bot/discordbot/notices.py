@@ -15,27 +15,61 @@ from bot.discordbot.format import (
     pack_messages,
     truncate,
 )
+from bot.discordbot.names import FileNames
 from bot.refresh import Announcement
 from ingest.addresses import is_web_address
+from ingest.progress import Progress
 from ingest.sync import SyncReport
 
 RETENTION_DAYS = 365  # feedback rows are deleted after this (see bot/feedback.py)
 MAX_ANNOUNCED = 10  # per refresh; a first sync of a big feed should not flood the channel
 LINK_CHARS = 1000
+REASON_CHARS = 300  # one failure's reason in a curator's report
+MORE = "… and {n} more."
 
 
-def ingest_report(report: SyncReport) -> str:
-    """What an /ingest or /reingest did, by document, within one message."""
+def ingest_report(report: SyncReport, names: FileNames, limit: int = MESSAGE_CHARS) -> str:
+    """What an /ingest or /reingest did, within one message: the summary line first, then only
+    what was added, changed, removed or failed (each failure on its line, with its reason),
+    files named by `names`. What doesn't fit is counted ("… and 12 more."), never cut."""
+    summary = report.summary()
     groups = (
-        ("Added", report.added),
-        ("Changed", report.changed),
-        ("Unchanged", report.skipped),
-        ("Removed", report.pruned),
+        ("Added", [names.source(n) for n in report.added], ", "),
+        ("Changed", [names.source(n) for n in report.changed], ", "),
+        ("Removed", [names.source(n) for n in report.pruned], ", "),
+        ("Failed", [truncate(names.reason(n, r), REASON_CHARS) for n, r in report.failed], "\n"),
     )
-    lines = [f"{label}: {', '.join(names)}" for label, names in groups if names]
-    lines += [f"Failed: {reason}" for _, reason in report.failed]
-    lines.append(report.summary())
-    return truncate("\n".join(lines), MESSAGE_CHARS)
+    room = limit - len(summary) - len("\n" + MORE.format(n=10**6))
+    lines, left = [summary], 0
+    for label, items, sep in groups:
+        shown: list[str] = []
+        for item in items:
+            new_line = sep == "\n" or not shown  # "\nLabel: item", else ", item"
+            cost = len(f"\n{label}: {item}") if new_line else len(sep) + len(item)
+            if cost > room:
+                room = 0  # nothing after the first that doesn't fit: the order stays readable
+                break
+            shown.append(item)
+            room -= cost
+        left += len(items) - len(shown)
+        if shown and sep == "\n":
+            lines += [f"{label}: {item}" for item in shown]
+        elif shown:
+            lines.append(f"{label}: {sep.join(shown)}")
+    if left:
+        lines.append(MORE.format(n=left))
+    return "\n".join(lines)
+
+
+def ingest_progress(progress: Progress, names: FileNames) -> str:
+    """A long /reingest's progress, as its reply shows it until the report replaces it."""
+    line = (
+        f"Re-reading the corpus folder: {progress.done} of {progress.total} documents done, "
+        f"{progress.passages} passages embedded"
+    )
+    if progress.current:
+        line += f"; now reading {names.source(progress.current)}"
+    return truncate(line + " …", MESSAGE_CHARS)
 
 
 def about_embed(

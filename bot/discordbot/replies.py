@@ -47,6 +47,7 @@ async def send_answer(
 ) -> str:
     """Send an answer as one or more messages; buttons go under the last. Returns its id.
     The question and answer go to the knowledge gaps (which keep them only when on)."""
+    answer = services.names.answer(answer)  # no path on the server reaches a member
     answer_id = new_answer_id()
     chunk_ids = [c.chunk_id for c in answer.citations]
     services.feedback.record_answer(answer_id, chunk_ids, refused=answer.refused)

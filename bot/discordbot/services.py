@@ -15,6 +15,7 @@ import discord
 
 from bot.answering.pipeline import Answerer
 from bot.discordbot.cooldown import Cooldown
+from bot.discordbot.names import FileNames
 from bot.feedback import FeedbackStore
 from bot.gaps import Gaps
 from bot.library import Library
@@ -26,9 +27,9 @@ WORKERS = 2  # the pipeline is CPU-bound: 2 cores
 
 
 class Services:
-    """The answerer, the library, feedback, the cooldown, the settings the bot reads and the
-    knowledge gaps (off unless given); and `run`, which does blocking work off the event loop,
-    a few at a time."""
+    """The answerer, the library, feedback, the cooldown, the settings the bot reads, the
+    knowledge gaps (off unless given) and how it names files (`names`); and `run`, which does
+    blocking work off the event loop, a few at a time."""
 
     def __init__(
         self,
@@ -40,13 +41,16 @@ class Services:
         cooldown: Cooldown | None = None,
         draft_interval_s: float = 1.0,  # at most one draft edit a second (Discord rate-limits)
         gaps: Gaps | None = None,
+        progress_interval_s: float = 3.0,  # a long /reingest edits its reply at most this often
     ) -> None:
         self.answerer = answerer
         self.library = library
         self.feedback = feedback
         self.settings = settings
         self.cooldown = cooldown or Cooldown(settings.cooldown_seconds)
+        self.names = FileNames(settings.corpus_dir)  # files as members see them
         self.draft_interval_s = draft_interval_s
+        self.progress_interval_s = progress_interval_s
         self._slots = asyncio.Semaphore(WORKERS)
         self.gaps = gaps or Gaps(None)  # no store: nothing is kept
 

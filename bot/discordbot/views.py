@@ -78,7 +78,8 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PA
             if hit is None:
                 continue
             details = [("Publisher", hit.meta("publisher")), ("Published", hit.meta("published"))]
-            details += [("Link", hit.meta("url") or hit.meta("source")), ("Passage", hit.chunk_id)]
+            link = hit.meta("url") or services.names.source(hit.meta("source"))
+            details += [("Link", link), ("Passage", hit.chunk_id)]
             embeds += passage_embeds(f"[{n}] {hit.meta('title')}", hit.text, details)
         if not embeds:
             await interaction.followup.send("Those passages are no longer stored.", ephemeral=True)

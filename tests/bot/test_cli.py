@@ -171,6 +171,20 @@ def test_chat_follow_up(cli_env: dict[str, str]) -> None:
     assert "Sources:" in done.stdout
 
 
+def test_chat_warms_up_before_its_prompt(cli_env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="quit\n",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream: what was written first comes first
+        text=True,
+        env={**cli_env, "NHSBOT_LOG_LEVEL": "INFO"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.index("warmed up in") < done.stdout.index("nhsbot — ask about")
+
+
 def test_second_writer_gets_a_clear_error(cli_env: dict[str, str]) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "chat"],

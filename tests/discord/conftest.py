@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import shutil
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # fake_discord, discord_driver, …
 
-from discord_helpers import stop_bots  # noqa: E402
+from discord_helpers import paths_shown, stop_bots  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
 from bot.app import App, open_app  # noqa: E402
@@ -30,6 +31,27 @@ HERE = Path(__file__).parent / "corpus"  # documents only these tests need
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def server_paths(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """Paths on the server that no member may see: the tests' temp folders (their corpus and
+    data folders), the temp folder, the home folder and the checkout."""
+    return {
+        str(tmp_path_factory.getbasetemp()), "/tmp/", tempfile.gettempdir() + "/",
+        str(Path.home()).rstrip("/") + "/", str(Path(__file__).resolve().parents[2]) + "/",
+    } - {"/"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def no_server_paths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every message, edit, follow-up and autocomplete the bot sent to any fake Discord in a
+    test is scanned afterwards for paths on the server."""
+    FakeDiscord.instances.clear()
+    yield
+    leaks = [leak for fake in FakeDiscord.instances for leak in
+             paths_shown(fake, server_paths(tmp_path_factory))]  # fmt: skip
+    FakeDiscord.instances.clear()
+    assert not leaks, f"server paths shown in Discord: {leaks[:3]}"
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +116,8 @@ async def harness_factory(tmp_path: Path, discord_corpus: Path) -> AsyncIterator
         await fake.start()
         endpoints.enter_context(discord_endpoints(fake.api_base, fake.gateway_url))
         overrides.setdefault("guild_ids", [int(fake.guild_id)])
-        settings = bot_settings(tmp_path / "data", discord_corpus, **overrides)
+        corpus = overrides.pop("corpus_dir", discord_corpus)
+        settings = bot_settings(tmp_path / "data", corpus, **overrides)
         feedback = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
         services = Services(answerer or app.answerer, app.library, feedback, settings, gaps=gaps)
         bot = NhsBot(services, guild_ready_timeout=0.05)

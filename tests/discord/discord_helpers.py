@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from dataclasses import replace
 from typing import Any
@@ -81,6 +82,17 @@ class Lengthy(Wrapped):
         return replace(base, answer="\n\n".join(paragraphs), citations=cites, refused=False)
 
 
+def paths_shown(fake: FakeDiscord, paths: set[str]) -> list[str]:
+    """ "METHOD path: [paths]" for each request the bot sent `fake` whose body shows one of
+    `paths` (messages, edits, follow-ups, autocomplete choices, command registrations)."""
+    found = []
+    for rec in fake.requests:
+        sent = json.dumps(rec.body, ensure_ascii=False)
+        if shown := sorted(p for p in paths if p in sent):
+            found.append(f"{rec.method} {rec.path}: {shown} in {sent[:400]}")
+    return found
+
+
 def is_message_post(r: Recorded) -> bool:
     """Requests that create or change a message (where allowed_mentions matters)."""
     if r.method not in ("POST", "PATCH"):
@@ -109,6 +121,17 @@ async def answered(fake: FakeDiscord, token: str, count: int = 1) -> list[Record
     return await fake.wait_for(
         lambda r: r.token == token and r.method == "POST" and "/webhooks/" in r.path, count=count
     )
+
+
+async def reported(fake: FakeDiscord, token: str) -> Recorded:
+    """The edit of an interaction's reply that carries a curator's report (its summary line
+    comes first: "N added, …"), after any progress edits."""
+    recs = await fake.wait_for(
+        lambda r: r.token == token and r.method == "PATCH" and r.path.endswith("/@original")
+        and " added, " in (r.body or {}).get("content", "").split("\n")[0],
+        timeout=120,
+    )  # fmt: skip
+    return recs[-1]
 
 
 def embeds_of(recs: list[Recorded]) -> list[dict[str, Any]]:

@@ -56,9 +56,13 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 class FakeDiscord:
-    """One guild with a text channel, a curator role and three members, plus the bot."""
+    """One guild with a text channel, a curator role and three members, plus the bot.
+    `instances` holds every fake made (tests scan what each was sent)."""
+
+    instances: list[FakeDiscord] = []
 
     def __init__(self) -> None:
+        FakeDiscord.instances.append(self)
         self.app_id = p.snowflake()
         self.guild_id = p.snowflake()
         self.channel_id = p.snowflake()

@@ -18,6 +18,7 @@ from discord_helpers import (
     fields_of,
     followups,
     is_ephemeral,
+    reported,
 )
 
 from bot.app import App
@@ -200,8 +201,11 @@ async def test_ingest_is_for_curators_and_the_new_document_is_then_cited(
 
     accepted = await slash(fake, "ingest", user="bob", url="bristol-trial.md")  # curator role
     (report,) = await answered(fake, accepted)
-    assert is_ephemeral(report.body) and "Added: " in report.body["content"]
-    assert "bristol-trial.md" in report.body["content"]
+    assert is_ephemeral(report.body)
+    assert report.body["content"].splitlines() == [
+        "1 added, 0 changed, 0 skipped, 0 pruned, 0 failed",
+        "Added: bristol-trial.md",  # relative to the corpus folder, not the server's path
+    ]
 
     asked = await slash(
         fake, "ask", question="until when does the bristol kidney trial share records?"
@@ -210,12 +214,20 @@ async def test_ingest_is_for_curators_and_the_new_document_is_then_cited(
     assert "June 2027" in reply.message["embeds"][0]["description"]
     assert reply.message["embeds"][0]["fields"][0]["name"].endswith("the Bristol kidney data trial")
 
-    again = await slash(fake, "reingest", user="carol")  # Manage Server, no curator role
-    (report,) = await answered(fake, again)
-    assert "Unchanged: " in report.body["content"] and "0 added" in report.body["content"]
+    (discord_corpus / "bad.pdf").write_bytes(b"not a pdf at all")
+    try:
+        again = await slash(fake, "reingest", user="carol")  # Manage Server, no curator role
+        report = await reported(fake, again)
+    finally:
+        (discord_corpus / "bad.pdf").unlink()
+    assert not followups(fake, again)  # the report replaces the reply, in the same message
+    lines = report.body["content"].splitlines()
+    assert lines[0].startswith("0 added, 0 changed, ") and lines[0].endswith("0 pruned, 1 failed")
+    assert len(lines) == 2 and lines[1].startswith("Failed: bad.pdf: ")  # unchanged ones unlisted
     outside = await slash(fake, "ingest", user="bob", url="/etc/passwd")
     await fake.wait_for(lambda r: r.token == outside)
-    assert "only ingest files" in callback(fake, outside).body["data"]["content"]
+    refusal = callback(fake, outside).body["data"]["content"]
+    assert "only ingest files" in refusal and str(discord_corpus) not in refusal
 
 
 async def test_pipeline_error_becomes_an_ephemeral_message_and_the_bot_goes_on(

@@ -6,10 +6,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from discord_helpers import paths_shown
+from fake_discord import FakeDiscord, Recorded
 
 from bot.answering.question import QuestionError
 from bot.discordbot.commands import resolve_ingest_target
 from bot.discordbot.cooldown import Cooldown
+from bot.discordbot.format import MESSAGE_CHARS
+from bot.discordbot.names import FileNames
 from bot.discordbot.notices import about_embed, ingest_report
 from bot.feedback import FeedbackStore, new_answer_id
 from ingest.sync import SyncReport
@@ -90,15 +94,82 @@ def test_ingest_targets_stay_inside_the_corpus(tmp_path: Path, value: str, ok: b
             resolve_ingest_target(value, corpus)
 
 
-def test_ingest_report_and_about_texts() -> None:
-    report = SyncReport(added=["a.md"], skipped=["b.md"], failed=[("c.pdf", "c.pdf: no text")])
-    text = ingest_report(report)
+def test_ingest_report_and_about_texts(tmp_path: Path) -> None:
+    corpus = tmp_path / "srv" / "corpus"
+    report = SyncReport(
+        added=[f"{corpus}/a.md"],
+        skipped=[f"{corpus}/b.md"],
+        failed=[(f"{corpus}/c.pdf", f"{corpus}/c.pdf: no text")],
+    )
+    text = ingest_report(report, FileNames(corpus))
     assert text.splitlines() == [
-        "Added: a.md",
-        "Unchanged: b.md",
-        "Failed: c.pdf: no text",
         "1 added, 0 changed, 1 skipped, 0 pruned, 1 failed",
+        "Added: a.md",
+        "Failed: c.pdf: no text",
     ]
     embed = about_embed(12, 340, "2026-11-28T20:00:00+00:00", 365).to_dict()
     assert "12 documents, 340 passages; last ingested 2026-11-28 20:00 UTC" in str(embed)
     assert "365 days" in str(embed) and "no medical or legal advice" in embed["description"]
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("{corpus}/fdp.md", "fdp.md"),  # inside the corpus folder, stored by absolute path
+        ("{corpus}/reports/fdp.pdf", "reports/fdp.pdf"),
+        ("corpus/fdp.md", "fdp.md"),  # stored relative to the working folder
+        ("{tmp}/elsewhere/notes.txt", "notes.txt"),  # elsewhere on the server: the name alone
+        ("{corpus}2/x.md", "x.md"),  # a sibling folder is not the corpus folder
+        ("docs/x.md", "docs/x.md"),  # relative, not the server's layout
+        ("https://example.org/corpus/page", "https://example.org/corpus/page"),
+        ("", ""),
+    ],
+)
+def test_files_are_named_relative_to_the_corpus_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, shown: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = FileNames(Path("corpus"))  # as configured: relative to the working folder
+    assert names.source(source.format(corpus=corpus, tmp=tmp_path)) == shown
+    assert FileNames(corpus).source(source.format(corpus=corpus, tmp=tmp_path)) == shown
+
+
+def test_reingest_report_leads_with_the_summary_and_lists_only_what_changed() -> None:
+    corpus = Path("/srv/nhsbot/corpus")
+    names = FileNames(corpus)
+    unchanged = [f"{corpus}/brief-{i:02d}-on-the-federated-data-platform.md" for i in range(61)]
+    report = SyncReport(changed=[f"{corpus}/opt-out.md"], skipped=unchanged)
+    text = ingest_report(report, names)
+    assert text == "0 added, 1 changed, 61 skipped, 0 pruned, 0 failed\nChanged: opt-out.md"
+    assert "/srv" not in text and "brief-" not in text
+
+
+def test_long_reports_fit_one_message_and_count_what_is_left_out() -> None:
+    corpus = Path("/srv/nhsbot/corpus")
+    added = [f"{corpus}/new/brief-{i:03d}-with-a-rather-long-file-name.md" for i in range(150)]
+    failed = [
+        (f"{corpus}/bad-{i}.pdf", f"{corpus}/bad-{i}.pdf: no text (scanned?)") for i in range(3)
+    ]
+    text = ingest_report(SyncReport(added=added, failed=failed), FileNames(corpus))
+    lines = text.splitlines()
+    assert len(text) <= MESSAGE_CHARS
+    assert lines[0] == "150 added, 0 changed, 0 skipped, 0 pruned, 3 failed"
+    assert lines[1].startswith(
+        "Added: new/brief-000-with-a-rather-long-file-name.md, new/brief-001"
+    )
+    shown = lines[1].count(".md")
+    assert lines[-1] == f"… and {150 - shown + 3} more."  # the failures come after the list
+    assert "/srv" not in text
+
+
+def test_the_server_path_scan_finds_a_path_in_any_request() -> None:
+    fake = FakeDiscord()
+    FakeDiscord.instances.remove(fake)  # only this test looks at it
+    fake.requests.append(Recorded("POST", "/api/v10/webhooks/1/t", {}, {"content": "Added: a.md"}))
+    assert paths_shown(fake, {"/srv/"}) == []
+    embed = {"embeds": [{"fields": [{"name": "[1] x", "value": "/srv/corpus/wales.txt"}]}]}
+    fake.requests.append(Recorded("PATCH", "/api/v10/webhooks/1/t/messages/@original", {}, embed))
+    (found,) = paths_shown(fake, {"/srv/", "/home/"})
+    assert found.startswith("PATCH /api/v10/webhooks/1/t/messages/@original: ['/srv/']")

@@ -67,5 +67,7 @@ async def test_nhsbot_run_answers_then_exits_cleanly_on_sigint(tmp_path: Path) -
     log = err.decode()
     assert proc.returncode == 0, log[-2000:]
     assert "stopping on signal" in log
+    # The models were loaded and warmed before it logged in, so the first question waits for none.
+    assert log.index("warmed up in") < log.index("logging in using static token")
     assert QUESTION not in log and "fake-token" not in log  # no raw question, no token at INFO
     assert fake.unknown == [] and fake.problems == []

@@ -18,6 +18,7 @@ from support import make_settings
 
 from bot.app import open_app
 from vectorstore.embeddings import SentenceTransformerEmbedder
+from vectorstore.store import SERVER_ORPHAN_AGE_S as ORPHAN_AGE
 
 
 def _free_port() -> int:
@@ -90,3 +91,24 @@ def test_ingest_and_ask_through_the_server(
         assert done.returncode == 0, done.stderr
         assert "Palantir" in json.loads(done.stdout)["answer"]
         assert still_open.library.stats().documents == 5
+
+
+def test_sweeping_a_server_store_spares_another_processs_write_in_progress(
+    chroma_server: int, tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Chunks stored before their manifest switches look like orphans; on a server another
+    process may be writing them, so only old orphans are swept (a crash's, not a write's)."""
+    settings = make_settings(
+        tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server, collection="sweep"
+    )
+    now = int(time.time())
+    with open_app(settings, embedder) as app:
+        for chunk_id, written_at in (("mid-write", now), ("crashed", now - 2 * ORPHAN_AGE)):
+            app.store._chunks.upsert(
+                ids=[chunk_id],
+                embeddings=embedder.embed(["text"]),
+                documents=["text"],
+                metadatas=[{"doc_id": "d", "content_hash": chunk_id, "written_at": written_at}],
+            )
+        assert app.store.sweep_orphans() == 1
+        assert [h.chunk_id for h in app.store.get(["mid-write", "crashed"])] == ["mid-write"]
