@@ -10,6 +10,7 @@ from bot.answering.answer import Answer, Citation
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
 from bot.follow import StoreFollower
+from bot.gap_report import GapReport
 from bot.gaps import Gaps
 from bot.library import StoreStats
 from vectorstore.store import StoreUnavailableError
@@ -34,6 +35,32 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         lines.append("")
         lines.append("Nearest sources:" if answer.refused else "Sources:")
         lines.extend(citation_line(c) for c in answer.citations)
+    return "\n".join(lines)
+
+
+def gaps_text(report: GapReport, width: int = 100) -> str:
+    """`nhsbot gaps` as text: each group of questions with its count, most asked first."""
+    if not report.enabled:
+        return "Knowledge gaps are off: set NHSBOT_KEEP_GAPS=true to keep them."
+    days = "today" if report.days == 1 else f"the last {report.days} days"
+    if not report.groups:
+        return f"No knowledge gaps in {days}."
+    lines = [
+        f"Knowledge gaps in {days}: {report.questions} questions in {len(report.groups)} "
+        "groups, most asked first. Questions are kept redacted."
+    ]
+    for g in report.groups:
+        lines.append("")
+        lines.extend(textwrap.wrap(f"{g.count}x  {g.question}", width, subsequent_indent="    "))
+        when = g.first_day if g.first_day == g.last_day else f"{g.first_day} to {g.last_day}"
+        lines.append(f"    {g.refused} refused, {g.downvoted} thumbs down; {when}")
+        if g.examples:
+            also = "; ".join(f"“{e}”" for e in g.examples)
+            lines.extend(textwrap.wrap(f"also: {also}", width, initial_indent="    ",
+                                       subsequent_indent="      "))  # fmt: skip
+        if g.nearest is not None:
+            where = g.nearest.url or g.nearest.source
+            lines.append(f"    nearest source: {g.nearest.title} ({where})")
     return "\n".join(lines)
 
 
