@@ -15,7 +15,13 @@ from bot.app import open_app
 from bot.evaluate import evaluate, read_items
 from vectorstore.embeddings import SentenceTransformerEmbedder
 
-FLOORS = {"hit@5": 0.97, "mrr": 0.90, "answer_hit": 0.80, "refusal_accuracy": 0.85}
+FLOORS = {
+    "hit@5": 0.97,
+    "mrr": 0.90,
+    "answer_hit": 0.82,
+    "refusal_accuracy": 0.82,
+    "near_misses_refused": 0.32,
+}
 CEILINGS = {"false_refusals": 0.04}
 
 
