@@ -12,7 +12,7 @@ LLM := $(VENV)/.installed-llm-$(HASH)
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLAMA_CACHE := $(HOME)/.cache/nhsbot-pip-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
 
-.PHONY: install install-llm run chat ingest test lint format bench bench-llm clean
+.PHONY: install install-llm run chat ingest test lint format eval bench bench-llm clean
 
 $(BASE): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -52,6 +52,11 @@ test: install-llm  ## lint, then the whole test suite (generation tests run real
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+eval: install  ## the tuned set, then the blind set (never tuned on), each on a scratch store
+	$(BIN)/nhsbot eval eval/questions.jsonl --corpus corpus
+	$(BIN)/nhsbot eval eval/blind/corpus_questions.jsonl eval/blind/docs_questions.jsonl \
+		--corpus corpus eval/blind/docs
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
