@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from generate.samples import smollm2_file
+from support import nhsbot
 
 CITATION_KEYS = {
     "n",
@@ -22,19 +23,6 @@ CITATION_KEYS = {
     "chunk_id",
     "score",
 }
-
-
-def nhsbot(
-    args: list[str], env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import nhsbot
 
 NHS_NUMBER = "9995551217"  # valid, never issued
 REFUSED = f"how many staff does palantir have in the uk? my nhs number is {NHS_NUMBER}"
@@ -18,19 +17,6 @@ SIMILAR = "how many staff does palantir employ in the uk? email me at jo@example
 ANSWERED = "who got the FDP contract?"
 BREAD = "best recipe for banana bread, call 07700 900123"
 RAW = (NHS_NUMBER.encode(), b"jo@example.org", b"07700 900123", b"900123")
-
-
-def nhsbot(
-    args: list[str], env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")
