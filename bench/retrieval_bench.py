@@ -458,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for threads in args.threads:
             set_threads(threads)
             for label, app, rec, qs in (
-                (f"{corpus.name}/ ({real.index.size} chunks)", real, real_recipe, real_qs),
+                (f"{corpus.name}/ ({real.answerer.index.size} chunks)", real, real_recipe, real_qs),
                 (f"synthetic ({size} chunks)", big, big_recipe, big_qs),
             ):
                 rows += latency_rows(label, threads, ours_latency(app, qs), recipe_latency(rec, qs))
