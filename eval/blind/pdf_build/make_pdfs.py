@@ -36,7 +36,12 @@ def _escape(text: str) -> bytes:
 
 def _is_heading(par: list[str]) -> bool:
     line = par[0]
-    return len(par) == 1 and len(line) < 90 and not line.endswith((".", ":", ";")) and not line.startswith("-")
+    return (
+        len(par) == 1
+        and len(line) < 90
+        and not line.endswith((".", ":", ";"))
+        and not line.startswith("-")
+    )
 
 
 def layout(pages: list[str]) -> list[list[tuple[str, str]]]:
@@ -78,20 +83,37 @@ def build_pdf(pages: list[list[tuple[str, str]]], title: str, header: str) -> by
     kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(n))
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode())
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+    objects.append(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
+    objects.append(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
+    )
     for i, lines in enumerate(pages):
-        ops = [b"BT", b"/F1 8 Tf", f"{MARGIN_X} 815 Td".encode(), b"(" + _escape(header) + b") Tj", b"ET"]
+        ops = [
+            b"BT",
+            b"/F1 8 Tf",
+            f"{MARGIN_X} 815 Td".encode(),
+            b"(" + _escape(header) + b") Tj",
+            b"ET",
+        ]
         ops += [b"BT", f"{LEADING} TL".encode(), f"{MARGIN_X} {TOP} Td".encode()]
         for font, text in lines:
             ops.append(f"/{font} {BODY_SIZE} Tf".encode())
             ops.append(b"(" + _escape(text) + b") Tj T*")
         ops.append(b"ET")
         footer = f"Page {i + 1} of {n}"
-        ops += [b"BT", b"/F1 8 Tf", f"{PAGE_W - MARGIN_X - 50} 35 Td".encode(), b"(" + _escape(footer) + b") Tj", b"ET"]
+        ops += [
+            b"BT",
+            b"/F1 8 Tf",
+            f"{PAGE_W - MARGIN_X - 50} 35 Td".encode(),
+            b"(" + _escape(footer) + b") Tj",
+            b"ET",
+        ]
         stream = b"\n".join(ops)
         objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Contents {6 + 2 * i} 0 R "
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "
+            f"/Contents {6 + 2 * i} 0 R "
             "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
@@ -108,7 +130,8 @@ def build_pdf(pages: list[list[tuple[str, str]]], title: str, header: str) -> by
     for off in offsets:
         buf.write(f"{off:010d} 00000 n \n".encode())
     buf.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info} 0 R >>\n"
+        f"startxref\n{xref}\n%%EOF\n".encode()
     )
     return buf.getvalue()
 
