@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
         n_ctx=args.context,  # llama.cpp's default 512 cuts RAG prompts
         n_batch=min(args.batch, args.context),
         n_threads=args.threads,  # its default here is 1
+        n_threads_batch=args.threads,  # reading the prompt: the same cores
+        logits_all=False,  # the server's default computes logits for every prompt token
         rope_freq_base=0.0,  # the file's own value (LangChain's 10000 broke Qwen)
         verbose=False,
     )
