@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot import doctor
 from bot.answering.pipeline import Answerer
 from bot.answering.question import QuestionError
+from bot.answering.stance import ClaimChecker
 from bot.app import App, open_app, warm, warm_up
 from bot.eval_command import add_eval_parser, cmd_eval
 from bot.follow import StoreFollower, follow_seconds
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, or - to read one question per line from stdin")
     p.add_argument("--json", action="store_true", help="print the answer as a JSON object")
     p.add_argument("-k", type=int, default=None, help="how many passages to retrieve")
+
+    p = sub.add_parser("check", help="check what a message claims against the sources")
+    p.add_argument("message", help="the claim, e.g. 'the FDP contract is worth £480m'")
+    p.add_argument("--json", action="store_true", help="print the verdicts as a JSON object")
 
     p = sub.add_parser("sources", help="list stored documents (matching QUERY)")
     p.add_argument("query", nargs="?", default=None)
@@ -174,6 +179,20 @@ def cmd_ask(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(app: App, args: argparse.Namespace) -> int:
+    try:
+        checked = ClaimChecker(app.answerer).check(args.message)
+    except QuestionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        json.dumps(checked.to_json(), ensure_ascii=False)
+        if args.json
+        else answer_text(checked.as_answer())
+    )
+    return EXIT_OK
+
+
 def ask_stream(
     answerer: Answerer,
     lines: BinaryIO,
@@ -286,6 +305,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "check": cmd_check,
     "sources": cmd_sources,
     "chat": cmd_chat,
     "rebuild": cmd_rebuild,

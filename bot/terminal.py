@@ -30,7 +30,7 @@ def citation_line(c: Citation) -> str:
 
 def answer_text(answer: Answer, width: int = 100) -> str:
     """The answer wrapped to `width`, then its sources (or the nearest ones, for a refusal)."""
-    lines = textwrap.wrap(answer.answer, width) or [""]
+    lines = [w for part in answer.answer.split("\n") for w in textwrap.wrap(part, width) or [""]]
     if answer.citations:
         lines.append("")
         lines.append("Nearest sources:" if answer.refused else "Sources:")

@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.question import Question, QuestionError
+from bot.answering.stance import ClaimChecker
 from bot.discordbot.failures import FAILED, STORE_AWAY
 from bot.discordbot.format import (
     CHOICE_CHARS,
@@ -45,6 +46,11 @@ from vectorstore.store import StoreUnavailableError
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 CONTEXT_MENU_NAME = "Check against sources"
+VERDICTS = {
+    "supports": "The sources support this (each claim is matched to the sentence quoted):",
+    "contradicts": "The sources say otherwise on at least one point (read the quotes):",
+    "not covered": "The sources don't settle this; the closest passages are below:",
+}
 ASK_AFTER_MENTION = "Ask me a question after the mention, e.g. “who can see my GP record?”"
 
 
@@ -115,18 +121,14 @@ class Answering(commands.Cog):
         read = await self.start_answer(interaction, text, ephemeral=False)
         if read is None:
             return
-        answer, send = await ask(self.services, read, interaction.followup.send)
-        verdict = (
-            "The sources don't cover this."
-            if answer.refused
-            else "What the sources say about this (compare it with the message):"
-        )
+        checker = ClaimChecker(self.services.answerer)
+        checked = await self.services.run(checker.check, read.text)
         await send_answer(
             self.services,
-            send,
-            answer,
+            interaction.followup.send,
+            checked.as_answer(),
             title=f"Checking: {text}",
-            preface=verdict,
+            preface=VERDICTS[checked.stance],
             rest=interaction.followup.send,
             question=read,
             guild_id=interaction.guild_id,

@@ -58,6 +58,25 @@ def test_ask_json_contract(cli_env: dict[str, str]) -> None:
     assert out["generator"] == "extractive" and "verified_sentences" not in out
 
 
+def test_check_prints_a_verdict_per_claim(cli_env: dict[str, str]) -> None:
+    message = (
+        "The national data opt-out applies only in England. "
+        "The Federated Data Platform contract is worth up to £480 million over seven years."
+    )
+    done = nhsbot(["check", message], cli_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Supported: “The national data opt-out applies only in England.”")
+    assert "\nContradicted: “The Federated Data Platform contract" in done.stdout
+    assert "£330 million, not £480 million" in done.stdout.replace("\n", " ")
+    done = nhsbot(["check", "--json", message], cli_env)
+    out = json.loads(done.stdout)
+    assert out["stance"] == "contradicts"
+    assert [c["stance"] for c in out["claims"]] == ["supports", "contradicts"]
+    assert all(CITATION_KEYS <= set(c) for c in out["citations"])
+    done = nhsbot(["check", "  "], cli_env)
+    assert done.returncode == 2 and "error:" in done.stderr and not done.stdout
+
+
 def test_ask_batch_from_stdin(cli_env: dict[str, str]) -> None:
     questions = "who got the FDP contract?\n\nwhere does the opt-out apply\n" + "y" * 1200 + "\n"
     done = nhsbot(["ask", "--json", "-"], cli_env, stdin=questions)

@@ -15,6 +15,7 @@ from discord_helpers import answered, callback, embeds_of, is_ephemeral
 from discord_limits import message_problems
 
 from bot.app import App
+from bot.discordbot.commands import VERDICTS
 from bot.discordbot.gap_list import GAPS_OFF, MAX_GROUPS, gaps_messages
 from bot.gap_report import GapGroup, GapReport, NearestSource
 from bot.gaps import FILE_NAME, Gaps, open_gaps
@@ -129,7 +130,7 @@ async def test_a_checked_message_the_sources_dont_cover_is_kept_redacted(
     claim = await say(h.fake, "<@123456789012345678> at SW1A 1AA says banana bread cures colds")
     token = await context_menu(h.fake, "Check against sources", claim)
     (reply,) = await answered(h.fake, token)
-    assert reply.message["content"] == "The sources don't cover this."
+    assert reply.message["content"] == VERDICTS["not covered"]
     assert kept_rows(tmp_path / "data" / FILE_NAME) == [
         (int(h.fake.guild_id), "refused", "[mention] at [postcode] says banana bread cures colds")
     ]

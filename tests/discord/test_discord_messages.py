@@ -10,6 +10,7 @@ from discord_driver import context_menu, press, say, slash, start_thread
 from discord_helpers import Wrapped, answered, callback, is_message_post
 
 from bot.app import App
+from bot.discordbot.commands import VERDICTS
 
 pytestmark = pytest.mark.anyio
 FIRST = "How much is the Federated Data Platform contract worth?"
@@ -99,13 +100,20 @@ async def test_thread_started_on_an_answer_takes_follow_ups_without_a_mention(
 
 async def test_context_menu_checks_a_message_against_the_sources(harness: Any) -> None:
     fake = harness.fake
-    claim = await say(fake, "The national data opt-out applies only in England.")
+    claim = await say(
+        fake,
+        "The national data opt-out applies only in England. "
+        "The Federated Data Platform contract is worth up to £480 million over seven years.",
+    )
     token = await context_menu(fake, "Check against sources", claim)
     (reply,) = await answered(fake, token)
     assert callback(fake, token).body["type"] == 5
     body = reply.message
     assert body["embeds"][0]["title"] == f"Checking: {claim['content']}"
-    assert "What the sources say" in body["content"]
+    assert body["content"] == VERDICTS["contradicts"]
+    description = body["embeds"][0]["description"]
+    assert description.startswith("Supported:") and "\nContradicted:" in description
+    assert "£330 million, not £480 million" in description
     assert any("opt-out" in f["name"] for f in body["embeds"][0]["fields"])
 
 
