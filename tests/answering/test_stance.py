@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.question import QuestionError
-from bot.answering.stance import ClaimChecker, claims_in, unheld, value_conflict, values
+from bot.answering.stance import (
+    ClaimChecker,
+    claims_in,
+    says_not,
+    unheld,
+    value_conflict,
+    values,
+)
 from bot.app import App
 
 
@@ -119,3 +126,34 @@ def test_values_compare_as_written() -> None:
     )
     assert value_conflict("seven principles", "eight principles") is not None
     assert value_conflict("awarded in 2023", "awarded in November 2023") is None
+
+
+def test_a_value_said_of_something_else_is_no_contradiction() -> None:
+    claim = "Palantir got the FDP contract for £480m."
+    assert value_conflict(claim, "At least £244.5 million had been spent on Palantir.") is None
+    assert value_conflict(claim, "The final FDP contract was £330 million.") is not None
+
+
+def test_names_and_dates_are_not_quantities() -> None:
+    assert values("Principle 7 says so; section 251 applies; Type 1 opt-outs") == []
+    assert values("4. Access on a need-to-know basis") == []
+    assert [(v.kind, v.shown) for v in values("on 25 May 2018")] == [
+        ("month", "May"),
+        ("day", "25"),
+        ("year", "2018"),
+    ]
+    assert values("patients may opt out") == []  # the verb, not the month
+
+
+@pytest.mark.parametrize(
+    ("text", "denies"),
+    [
+        ("The National Data Guardian is not a regulator.", True),
+        ("the biobank data didnt have names in it", True),
+        ("you have to use the paper form not the website", False),  # a contrast, not a denial
+        ("you have to use the paper form, not the website", False),
+        ("The opt-out applies only in England.", False),
+    ],
+)
+def test_what_counts_as_saying_not(text: str, denies: bool) -> None:
+    assert says_not(text) is denies
