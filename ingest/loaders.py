@@ -153,6 +153,8 @@ def load_text(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Docu
     text gives its title, address and date in header lines, and loses its furniture."""
     page = read_saved_page(decode_text(data, source, limits).strip("\n"))
     text, details = page.text, page.details
+    if not text.strip():  # e.g. a file holding only a copyright line, which is page furniture
+        raise LoadError(f"{source}: no text once the page's header and furniture are removed")
     first = text.split("\n", 1)[0].strip()
     title = first if 0 < len(first) <= 120 and not first.endswith(".") else Path(source).stem
     return Document(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.answering.answer import Citation
 from bot.answering.passages import looks_like_instruction, strip_markup
+from bot.answering.passages import quote as passage_quote
 from bot.answering.scoring import Sentence
 from ingest.sentences import sentence_spans
 from vectorstore.hybrid import stems
@@ -88,8 +89,9 @@ def compose(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
     parts, citations = [], []
     for n, group in enumerate(by_passage.values(), start=1):
         hit = group[0].hit
-        # Link targets and images are never shown: a poisoned source could point anywhere.
-        quote = strip_markup(hit.text[group[0].start : group[-1].end], hit.meta("url"))
+        # Link targets, images and instructions to a model are never shown: a poisoned source
+        # could say or point anywhere.
+        quote = passage_quote(hit, group[0].start, group[-1].end)
         for run in _runs(group):
             said = strip_markup(hit.text[run[0].start : run[-1].end], hit.meta("url"))
             parts.append(f"{' '.join(said.split())} [{n}]")

@@ -94,3 +94,13 @@ def evidence(hit: Hit) -> list[Evidence]:
 def clean_passage(hit: Hit) -> str:
     """The passage text a model sees: its usable sentences, markup removed."""
     return " ".join(e.text for e in evidence(hit))
+
+
+def quote(hit: Hit, start: int, end: int) -> str:
+    """The passage from `start` to `end` as it may be shown: the exact slice, markup removed;
+    where a sentence inside the slice speaks to an AI model, the usable sentences of the slice
+    instead (a quote spanning two chosen sentences must not carry what lies between them)."""
+    inside = [(a, b) for a, b in sentence_spans(hit.text) if a >= start and b <= end]
+    if not any(looks_like_instruction(hit.text[a:b]) for a, b in inside):
+        return strip_markup(hit.text[start:end], hit.meta("url"))
+    return " ".join(e.text for e in evidence(hit) if e.start >= start and e.end <= end)
