@@ -106,7 +106,7 @@ def _line(c: Checked) -> str:
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|\s+-\s+")
 _OPENER = re.compile(
     r"^\W*(?:(?:so|ok|okay|lol|lmao|wow|hmm+|fyi|psa|btw|apparently|honestly|basically|"
-    r"guys|folks|all|right|well|also|and|but|plus)\b[\s,:!.]*"
+    r"guys|folks|right|well|also|and|but|plus)\b[\s,:!.]*"
     r"|(?:(?:i|we)\s+(?:just\s+)?(?:read|heard|saw|was told)|(?:just\s+)?saw\s+(?:this|a post|"
     r"on\s+\w+)|someone\s+(?:said|told me|posted|reckons|claims)|people\s+(?:are\s+)?saying|"
     r"they(?:'re|\s+are)\s+saying|is\s+it\s+(?:true|right)|did\s+you\s+know|heard|"
