@@ -16,13 +16,12 @@ import json
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answering.stance import ClaimChecker, Thresholds  # noqa: E402
+from bot.answering.stance import ClaimChecker, Thresholds, claims_in, overall  # noqa: E402
 from bot.app import open_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -67,8 +66,6 @@ def render(name: str, confusion: Counter) -> str:
 def sweep(checker: ClaimChecker, items: list[dict]) -> list[tuple[int, int, Thresholds]]:
     """Every combination: (right, wrong verdicts of supports/contradicts, thresholds). Each
     claim is searched once; only the verdicts are made again."""
-    from bot.answering.stance import claims_in
-
     found = [[(c, checker.readings(c)) for c in claims_in(item["claim"])] for item in items]
     out = []
     names = (
@@ -82,11 +79,7 @@ def sweep(checker: ClaimChecker, items: list[dict]) -> list[tuple[int, int, Thre
         checker.thresholds = Thresholds(**dict(zip(names, values)))
         confusion: Counter = Counter()
         for item, claims in zip(items, found):
-            stances = {checker.judge(c, r)[0] for c, r in claims}
-            got = (
-                "contradicts" if "contradicts" in stances
-                else "supports" if stances == {"supports"} else "not covered"
-            )  # fmt: skip
+            got = overall(checker.judge(c, r)[0] for c, r in claims)
             confusion[(item["stance"], got)] += 1
         right = sum(confusion[(s, s)] for s in STANCES)
         confident_wrong = sum(
@@ -118,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             report = []
             for path in args.claims:
                 items = read_claims(path)
-                confusion, got = score(replace_checker(checker), items)
+                confusion, got = score(checker, items)
                 report.append(render(path.resolve().relative_to(ROOT).as_posix(), confusion))
                 if args.show:
                     for item, stance in got:
@@ -129,10 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(text)
     return 0
-
-
-def replace_checker(checker: ClaimChecker) -> ClaimChecker:
-    return ClaimChecker(checker.answerer, replace(checker.thresholds))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.answering.answer import Citation
 from bot.answering.passages import looks_like_instruction, strip_markup
-from bot.answering.passages import quote as passage_quote
+from bot.answering.passages import quote as passage_quote  # "quote" is a local name below
 from bot.answering.scoring import Sentence
 from ingest.sentences import sentence_spans
 from vectorstore.hybrid import stems

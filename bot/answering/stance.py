@@ -11,8 +11,9 @@ kind (a year, a month, an amount, a percentage, a count) or says the opposite.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from bot.answering.pipeline import Answerer, Retrieved
 from bot.answering.question import check_question
 from bot.answering.reading import disclaimed
 from bot.answering.scoring import Sentence
+from ingest.sentences import sentence_spans
 
 Stance = Literal["supports", "contradicts", "not covered"]
 
@@ -68,11 +70,7 @@ class ClaimCheck:
 
     @property
     def stance(self) -> Stance:
-        """The message's verdict: contradicted if any claim is, supported if all are."""
-        stances = {c.stance for c in self.claims}
-        if "contradicts" in stances:
-            return "contradicts"
-        return "supports" if stances == {"supports"} else "not covered"
+        return overall(c.stance for c in self.claims)
 
     @property
     def text(self) -> str:
@@ -92,6 +90,14 @@ class ClaimCheck:
             ],
             "citations": self.as_answer().to_json()["citations"],
         }
+
+
+def overall(stances: Iterable[Stance]) -> Stance:
+    """A message's verdict from its claims': contradicted if any is, supported if all are."""
+    found = set(stances)
+    if "contradicts" in found:
+        return "contradicts"
+    return "supports" if found == {"supports"} else "not covered"
 
 
 _LABEL = {"supports": "Supported", "contradicts": "Contradicted", "not covered": "Not settled"}
@@ -440,9 +446,13 @@ _PRONOUN = re.compile(r"(it|its|they|their|this|that|these|those|he|she|his|her)
 
 def _before(s: Sentence) -> str:
     """The sentence before `s` in its passage ("" for the first)."""
-    head = s.hit.text[: s.start].rstrip()
-    parts = re.split(r"(?<=[.!?])\s+|\n+", head)
-    return parts[-1] if parts else ""
+    earlier = [(a, b) for a, b in _spans(s.hit.text) if b <= s.start]
+    return s.hit.text[slice(*earlier[-1])] if earlier else ""
+
+
+@functools.lru_cache(maxsize=1024)  # each candidate's passage is split several times
+def _spans(text: str) -> list[tuple[int, int]]:
+    return sentence_spans(text)
 
 
 def _evidence(r: _Reading) -> str:
