@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering.counted import Counted, counted
 from bot.answering.question import Question
 from bot.answering.reading import disclaimed
 from bot.answering.scoring import Sentence
@@ -27,6 +28,13 @@ _VALUES = {
         re.I,
     ),
     "amount": re.compile(r"\d|[£$€]|\b(million|billion|thousand|free|no charge|nothing)\b", re.I),
+    # "How much does it cost?" is answered by a sum of money, not by any number ("applications
+    # rose by 35 per cent").
+    "money": re.compile(
+        r"[£$€]\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m|k|thousand|pounds|pence|p)\b"
+        r"|\b(free|no charge|nothing|without charge)\b",
+        re.I,
+    ),
     "date": re.compile(
         r"\b(19|20)\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
         r"|\b\d+\s*(days?|weeks?|months?|years?)\b|\b(one|two|three|four|six|twelve)\s+"
@@ -34,7 +42,9 @@ _VALUES = {
         re.I,
     ),
 }
-_WHAT_WORD = {"count": "number", "amount": "amount", "date": "date"}
+_WHAT_WORD = {"count": "number", "amount": "amount", "money": "amount", "date": "date"}
+# "How much of it…", "by how much…" ask for a share; "who…" with a price in it asks for a name.
+_NOT_MONEY = re.compile(r"\b(how much of|by how much)\b|^\W*(who|which)\b", re.I)
 DISCLAIMER_RANKS = 3  # a disclaimer this near the top speaks to the question
 FULL_OVERLAP = 0.5  # without a kind to match, a disclaimer must hold this much of the question
 # What a disclaimer's missing thing must mention to match the kind of thing asked for.
@@ -92,23 +102,35 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
     if refusal:
         return refusal
     kind = question.kind.kind
+    if kind == "amount" and not _NOT_MONEY.search(question.clause):
+        kind = "money"
     limits = question.constraints
+    count = counted(question.clause) if kind == "count" else None
     if kind not in _VALUES and not limits.any:
         return list(ranked)
     fit = [
         s
         for s in ranked
-        if holds_value(kind, s.text) and limits.met_by(s.text, _heading(s), s.hit.text)
+        if holds_value(kind, s.text)
+        and limits.met_by(s.text, _heading(s), s.hit.text)
+        and (count is None or count.given_by(s.text))
     ]
     if fit:
         return fit
     missing = question.clause.rstrip(" ?")
+    what = _what(kind, count)
     if limits.any:
         where = limits.describe()
-        reason = f"none of the passages I found gives it for {where}."
+        reason = f"none of the passages I found gives {what} for {where}."
         return Refusal(f"{missing} ({where})", reason)
-    what = _WHAT_WORD[kind]
-    return Refusal(missing, f"none of the passages I found gives the {what} asked for.")
+    return Refusal(missing, f"none of the passages I found gives {what}.")
+
+
+def _what(kind: str, count: Counted | None) -> str:
+    """What was asked for, in words: "a number of people", "the amount asked for", "it"."""
+    if count is not None:
+        return f"a number of {count.noun}"
+    return f"the {_WHAT_WORD[kind]} asked for" if kind in _WHAT_WORD else "it"
 
 
 def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | None:

@@ -118,3 +118,23 @@ def test_a_how_many_question_needs_a_sentence_with_a_number() -> None:
     assert holds_value("count", "around 3,000 people a day") and holds_value("date", "in May")
     assert holds_value("amount", "It is free of charge for patients.")  # free is an amount
     assert not holds_value("amount", "Researchers apply through the online portal.")
+
+
+def test_a_how_many_question_needs_a_number_of_what_it_counts() -> None:
+    q = Question("how many people opted out in july 2021 after gpdpr was paused")
+    a_date = sentence("On 19 July 2021, health minister Jo Churchill wrote to all GPs.")
+    refusal = answerable(q, [a_date])
+    assert isinstance(refusal, Refusal) and "a number of people" in refusal.text()
+    a_count = sentence("In July 2021, 1.3 million people opted out of GP data sharing.")
+    assert answerable(q, [a_date, a_count]) == [a_count]
+
+
+def test_a_how_much_question_about_money_needs_a_sum_of_money() -> None:
+    q = Question("how much does it cost to apply for data through DARS")
+    a_share = sentence("Applications to DARS rose by 35 per cent in 2018.")
+    refusal = answerable(q, [a_share])
+    assert isinstance(refusal, Refusal) and "the amount asked for" in refusal.text()
+    a_fee = sentence("DARS charges £2,000 for a standard application.")
+    assert answerable(q, [a_share, a_fee]) == [a_fee]
+    share = Question("by how much did DARS applications go up in 2018")
+    assert answerable(share, [a_share]) == [a_share]

@@ -1,0 +1,98 @@
+"""What a "how many" question counts, and whether a sentence gives a number of it.
+
+Asked "how many people opted out in July 2021?", a sentence holding a number is not enough:
+"On 19 July 2021 the minister wrote to all GPs" holds two. An answer gives a number *of the
+thing counted*: a number followed, within a few words, by that noun ("3.4 million people",
+"185 detailed recommendations"). People and organisations are counted under many names
+("volunteers", "contractors"; "groups", "organisations"), so those nouns count as one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ASKS = re.compile(r"\b(?:how many|number of)\s+(?P<rest>.*)", re.I)
+# Where the counted noun phrase ends: the verb or preposition after it.
+_ENDS = frozenset(
+    "are is were was have has had did do does will would can could in on at from by per each"
+    " a an the under with for to through thru about there so since after before that who which"
+    " got took joined signed opted wrote send sent used left approve approved actually exactly"
+    " really roughly currently now".split()
+)
+# Chat spellings of a counted noun.
+_SPELLINGS = {"ppl": "people", "peoples": "people", "ppls": "people", "orgs": "organisations"}
+PEOPLE = frozenset(
+    "people persons patients adults individuals volunteers participants users staff members"
+    " contractors employees engineers workers residents citizens babies children men women".split()
+)
+ORGANISATIONS = frozenset(
+    "groups organisations organizations orgs bodies companies firms charities suppliers".split()
+)
+_PLURAL_LIKE = frozenset({"people", "staff", "children", "men", "women"})
+_NUMBER = re.compile(
+    r"^(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
+    r"|thirty|forty|fifty|sixty|hundred|hundreds|thousands|millions|dozens?)$",
+    re.I,
+)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+WINDOW = 8  # words between a number and its noun: "185 detailed recommendations", "50 health, …"
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The noun a "how many" question counts ("people", "recommendations")."""
+
+    noun: str
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The noun and the nouns that count the same things."""
+        for group in (PEOPLE, ORGANISATIONS):
+            if self.noun in group:
+                return group
+        return frozenset({self.noun})
+
+    def given_by(self, sentence: str) -> bool:
+        """Whether the sentence gives a number of the counted thing (a year is not one)."""
+        words = re.findall(r"[\w£$€][\w,.'’%-]*", sentence.lower())
+        for i, word in enumerate(words):
+            token = word.strip(",.")
+            if _NUMBER.match(token) and not _YEAR.match(token):
+                after = (w.strip(",.;:'’") for w in words[i + 1 : i + 1 + WINDOW])
+                if any(_same(w, n) for w in after for n in self.names):
+                    return True
+        return False
+
+
+def counted(clause: str) -> Counted | None:
+    """The noun a "how many X …" / "the number of X …" clause counts, or None when it counts
+    nothing it names ("how long", "what percentage")."""
+    match = _ASKS.search(clause)
+    if not match:
+        return None
+    words = [_SPELLINGS.get(w, w) for w in re.findall(r"[a-z][a-z'’-]*", match["rest"].lower())]
+    phrase = []
+    for word in words[:5]:
+        if word in _ENDS:
+            break
+        phrase.append(word)
+    for word in phrase:  # the counted noun is plural: "how many gp practices", "how many ppl"
+        if word in _PLURAL_LIKE or _plural(word):
+            return Counted(word)
+    return None
+
+
+def _plural(word: str) -> bool:
+    return len(word) > 3 and word.endswith("s") and not word.endswith("ss") and "nhs" not in word
+
+
+def _same(word: str, noun: str) -> bool:
+    """The same noun, singular or plural, or misspelt after its first five letters
+    ("recomendations"); "opt-outs" counts "outs"."""
+    for form in {word, word.rsplit("-", 1)[-1]}:
+        if form == noun or form.rstrip("s") == noun.rstrip("s"):
+            return True
+        if len(form) > 5 and len(noun) > 5 and form[:5] == noun[:5]:
+            return True
+    return False
