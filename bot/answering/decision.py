@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bot.answering.counted import Counted, counted
 from bot.answering.question import Question
 from bot.answering.reading import disclaimed
+from bot.answering.roles import Role, role_asked
 from bot.answering.scoring import Sentence
 
 _VALUES = {
@@ -106,7 +107,8 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
         kind = "money"
     limits = question.constraints
     count = counted(question.clause) if kind == "count" else None
-    if kind not in _VALUES and not limits.any:
+    role = role_asked(question.clause)
+    if kind not in _VALUES and not limits.any and role is None:
         return list(ranked)
     fit = [
         s
@@ -114,11 +116,12 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
         if holds_value(kind, s.text)
         and limits.met_by(s.text, _heading(s), s.hit.text)
         and (count is None or count.given_by(s.text))
+        and (role is None or role.named_by(s.text))
     ]
     if fit:
         return fit
     missing = question.clause.rstrip(" ?")
-    what = _what(kind, count)
+    what = _what(kind, count, role)
     if limits.any:
         where = limits.describe()
         reason = f"none of the passages I found gives {what} for {where}."
@@ -126,10 +129,13 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
     return Refusal(missing, f"none of the passages I found gives {what}.")
 
 
-def _what(kind: str, count: Counted | None) -> str:
-    """What was asked for, in words: "a number of people", "the amount asked for", "it"."""
+def _what(kind: str, count: Counted | None, role: Role | None) -> str:
+    """What was asked for, in words: "a number of people", "the name of the chair", "the
+    amount asked for", "it"."""
     if count is not None:
         return f"a number of {count.noun}"
+    if role is not None:
+        return f"the name of the {role.word}"
     return f"the {_WHAT_WORD[kind]} asked for" if kind in _WHAT_WORD else "it"
 
 

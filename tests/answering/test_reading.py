@@ -138,3 +138,12 @@ def test_a_how_much_question_about_money_needs_a_sum_of_money() -> None:
     assert answerable(q, [a_share, a_fee]) == [a_fee]
     share = Question("by how much did DARS applications go up in 2018")
     assert answerable(share, [a_share]) == [a_share]
+
+
+def test_a_who_chairs_question_needs_a_person_named_as_chair() -> None:
+    q = Question("who chaired the uk biobank oversight committee that wrote the report")
+    no_name = sentence("UK Biobank's Oversight Committee investigated the incident.")
+    refusal = answerable(q, [no_name])
+    assert isinstance(refusal, Refusal) and "the name of the chair." in refusal.text()
+    named = sentence("Professor Jane Smith, who chaired the Oversight Committee, said so.")
+    assert answerable(q, [no_name, named]) == [named]

@@ -1,0 +1,92 @@
+"""Who holds a role: "who chairs X?", "which minister…", "the name of the defence secretary".
+
+Such a question asks for a person, and a sentence answers it only when it names someone beside
+that role: "Dr Nicola Byrne, the National Data Guardian" answers "who is the national data
+guardian?", but not "who is the information commissioner?", and "the new chair wrote…" (no
+name) answers no "who chairs…" question. Names already in the question ("who took over from
+Wes Streeting…") are not the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ROLE = (
+    r"chair(?:man|woman|person)?|ministers?|secretary|director|commissioner|ceo"
+    r"|chief executive|head|boss|engineers?|officials?|person|mp|spokes(?:person|man|woman)"
+    r"|guardian|founder|leader|author"
+)
+_ASKS = re.compile(
+    rf"\bwho(?:'s|s| is| was| are| were)\s+(?:now\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,4}}?(?:{_ROLE})\b"
+    rf"|\bwho\s+(?:[\w-]+\s+){{0,5}}as\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}(?:{_ROLE})\b"
+    r"|\bwho\s+(?:chairs?|chaired|heads|headed|leads|led)\b"
+    rf"|\bwhich\s+(?:[\w-]+\s+){{0,3}}(?:{_ROLE})\b"
+    rf"|\bnames?\s+of\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}(?:{_ROLE})\b",
+    re.I,
+)
+_ROLE_WORD = re.compile(rf"\b(?:{_ROLE})\b|\bchair", re.I)
+_ANY_ROLE = frozenset({"person", "official", "officials"})  # any named person answers
+_TITLES = r"Dr|Sir|Lord|Lady|Baroness|Baron|Dame|Professor|Prof|Mr|Mrs|Ms|Cllr"
+_TITLE = re.compile(rf"^(?:{_TITLES})\.?\s")
+_CAPITALISED = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
+_NAME = re.compile(rf"(?:(?:{_TITLES})\.?\s+)?\b{_CAPITALISED}(?:\s+{_CAPITALISED})+")
+# Capitalised words of bodies, documents, places and dates: a run of these is not a person.
+_NOT_NAMES = frozenset(
+    """The A An In On At For And Of But As By From After Before When If It This That Under
+    NHS England Scotland Wales Ireland Northern Scottish Welsh British United Kingdom UK
+    Data Health Care Social Committee Group Department Office Act Bill Trust Service Services
+    Board Boards Council Digital National Guardian Commissioner Information Secretary State
+    Parliament Commons Lords House Select Government Ministry Defence Agency Authority Review
+    Report Platform Federated Research Panel Oversight Advisory Science Innovation Technology
+    Technologies Public Privacy Protection Royal College General Medical Association Law
+    Project Justice Court High Appeal Judge Minister Prime Chief Executive Officer Director
+    Chair Hall Union Network Programme Centre Institute University Foundation Society
+    Confederation Partnership Alliance Campaign Times Journal News Financial International
+    Record Records Patient Patients Secure Environment Trusted Standard Code Practice Free
+    Limited Ltd Inc Commission Tribunal Freedom Access Use Integrated Primary Hospital
+    January February March April May June July August September October November December
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
+)
+WINDOW_CHARS = 60  # how far from a name its role may be written ("Dr X, who chairs the Y")
+
+
+@dataclass(frozen=True)
+class Role:
+    """The role a question asks the holder of ("chair", "secretary"), and the question's own
+    words (names in them are not answers)."""
+
+    word: str
+    asked: frozenset[str]
+
+    def named_by(self, sentence: str) -> bool:
+        """Whether the sentence names a person, not in the question, beside the role."""
+        for match in _NAME.finditer(sentence):
+            words = re.findall(r"[A-Za-z]+", match[0])
+            if {w.lower() for w in words} & self.asked or not _person(match[0], words):
+                continue
+            if self.word in _ANY_ROLE:
+                return True
+            around = sentence[max(0, match.start() - WINDOW_CHARS) : match.end() + WINDOW_CHARS]
+            if re.search(rf"\b{re.escape(self.word[:5])}", around, re.I):
+                return True
+        return False
+
+
+def role_asked(clause: str) -> Role | None:
+    """The role a question asks the holder of, or None when it asks for no person by role."""
+    if not _ASKS.search(clause):
+        return None
+    roles = [m[0].lower() for m in _ROLE_WORD.finditer(clause)]
+    specific = [r for r in roles if r not in _ANY_ROLE]
+    word = (specific or roles)[0]
+    return Role(word, frozenset(re.findall(r"[a-z]+", clause.lower())))
+
+
+def _person(name: str, words: list[str]) -> bool:
+    """A titled name ("Dr Nicola Byrne"), or two or more capitalised words, the first of
+    which, and at least two in all, are not words of bodies, places or dates."""
+    if _TITLE.match(name):
+        return True
+    plain = [w for w in words if w not in _NOT_NAMES]
+    return len(plain) >= 2 and words[0] not in _NOT_NAMES

@@ -1,0 +1,59 @@
+"""A question asking who holds a role is answered by a person named beside that role."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.roles import role_asked
+
+
+@pytest.mark.parametrize(
+    ("clause", "role"),
+    [
+        ("who is the national data guardian rn", "guardian"),
+        ("who chaired the uk biobank oversight committee", "chair"),
+        ("which minister wrote to gps to pause gpdpr", "minister"),
+        ("whats the name of the person nhs england appointed as the new chair", "chair"),
+        ("who took over from wes streeting as health secretary", "secretary"),
+    ],
+)
+def test_the_role_asked_about_is_read(clause: str, role: str) -> None:
+    found = role_asked(clause)
+    assert found is not None and found.word == role
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "who won the fdp contract",  # an organisation, not a person in a role
+        "who actually has to have a caldicott guardian now",  # who must have one, not who is one
+        "how much does the chair get paid",
+    ],
+)
+def test_questions_not_asking_for_a_role_holder(clause: str) -> None:
+    assert role_asked(clause) is None
+
+
+def test_a_person_named_beside_the_role_answers() -> None:
+    role = role_asked("who is the national data guardian now")
+    assert role is not None
+    assert role.named_by("Dr Nicola Byrne, the National Data Guardian, said in June 2026 …")
+    assert role.named_by("The current guardian is Nicola Byrne, appointed in 2019.")
+
+
+@pytest.mark.parametrize(
+    ("clause", "sentence"),
+    [
+        # a person beside another role
+        ("who is the information commissioner now", "Dr Nicola Byrne, the National Data Guardian"),
+        # the role with no one named
+        ("who chairs the advisory group for data", "The new chair of the group wrote in 2026."),
+        # a body, not a person
+        ("which nhs england director signed it", "NHS England Data Services, a directorate"),
+        # a name the question already gives
+        ("who took over from wes streeting as health secretary", "Wes Streeting, health secretary"),
+    ],
+)
+def test_no_one_named_beside_the_role_does_not(clause: str, sentence: str) -> None:
+    role = role_asked(clause)
+    assert role is not None and not role.named_by(sentence)
