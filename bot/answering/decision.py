@@ -4,9 +4,13 @@ Before the coverage model weighs the evidence, three checks that need no weighin
   1. a top sentence in which a source says it does not give what is asked ("The sources do
      not give the number of babies recruited") makes a refusal that says so;
   2. a question asking for a number, an amount or a date is answered only by a sentence
-     holding one;
+     holding one: "how many people" by a number of people (bot/answering/counted.py), "how
+     much does it cost" by a sum of money, "how much has X been paid so far" by a sentence
+     about what was paid or spent;
   3. a question naming a year, a month, a devolved nation or a list item ("the 4th aim") is
-     answered only by a sentence whose passage names them (and which is that item).
+     answered only by a sentence whose passage names them (and which is that item);
+  4. a question asking who holds a role ("who chairs…", "which minister…") is answered only
+     by a sentence naming a person beside that role (bot/answering/roles.py).
 A refusal says what is missing, then lists the nearest passages as not the answer.
 """
 
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 from bot.answering.counted import Counted, counted
 from bot.answering.question import Question
-from bot.answering.reading import disclaimed
+from bot.answering.reading import Constraints, disclaimed
 from bot.answering.roles import Role, role_asked
 from bot.answering.scoring import Sentence
 
@@ -46,6 +50,13 @@ _VALUES = {
 _WHAT_WORD = {"count": "number", "amount": "amount", "money": "amount", "date": "date"}
 # "How much of it…", "by how much…" ask for a share; "who…" with a price in it asks for a name.
 _NOT_MONEY = re.compile(r"\b(how much of|by how much)\b|^\W*(who|which)\b", re.I)
+# "How much has X been paid so far?" asks what was spent, not what a contract is worth.
+_PAID_SO_FAR = re.compile(r"\b(so far|to date|until now|actually (been )?(paid|spent))\b", re.I)
+_PAID = re.compile(
+    r"\b(paid|spent|spend|spending|received|so far|to date|has cost|had cost|invoiced"
+    r"|drawn down|payments? of)\b",
+    re.I,
+)
 DISCLAIMER_RANKS = 3  # a disclaimer this near the top speaks to the question
 FULL_OVERLAP = 0.5  # without a kind to match, a disclaimer must hold this much of the question
 # What a disclaimer's missing thing must mention to match the kind of thing asked for.
@@ -97,46 +108,74 @@ def holds_value(kind: str, sentence: str) -> bool:
     return pattern is None or pattern.search(sentence) is not None
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """What a sentence must hold to answer a question, beyond being about its topic: a value of
+    the kind asked for, the question's year, nation or list item, a number of the thing
+    counted, a person named beside the role asked about, what was spent (not agreed)."""
+
+    kind: str
+    limits: Constraints
+    count: Counted | None = None
+    role: Role | None = None
+    spent: bool = False
+
+    @classmethod
+    def by(cls, question: Question) -> Wanted:
+        clause = question.clause
+        kind = question.kind.kind
+        if kind == "amount" and not _NOT_MONEY.search(clause):
+            kind = "money"
+        return cls(
+            kind,
+            question.constraints,
+            counted(clause) if kind == "count" else None,
+            role_asked(clause),
+            kind == "money" and _PAID_SO_FAR.search(clause) is not None,
+        )
+
+    @property
+    def anything(self) -> bool:
+        """Whether any sentence about the topic may answer."""
+        return self.kind not in _VALUES and not self.limits.any and self.role is None
+
+    def met_by(self, s: Sentence) -> bool:
+        return (
+            holds_value(self.kind, s.text)
+            and self.limits.met_by(s.text, _heading(s), s.hit.text)
+            and (not self.spent or _PAID.search(s.text) is not None)
+            and (self.count is None or self.count.given_by(s.text))
+            and (self.role is None or self.role.named_by(s.text))
+        )
+
+    def what(self) -> str:
+        """What was asked for, in words: "a number of people", "the name of the chair", "the
+        amount asked for", "it"."""
+        if self.count is not None:
+            return f"a number of {self.count.noun}"
+        if self.role is not None:
+            return f"the name of the {self.role.word}"
+        word = _WHAT_WORD.get(self.kind)
+        return f"the {word} asked for" if word else "it"
+
+
 def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence] | Refusal:
     """The sentences that may answer the question, best first; or a Refusal when none may."""
     refusal = _disclaimer(question, ranked)
     if refusal:
         return refusal
-    kind = question.kind.kind
-    if kind == "amount" and not _NOT_MONEY.search(question.clause):
-        kind = "money"
-    limits = question.constraints
-    count = counted(question.clause) if kind == "count" else None
-    role = role_asked(question.clause)
-    if kind not in _VALUES and not limits.any and role is None:
+    wanted = Wanted.by(question)
+    if wanted.anything:
         return list(ranked)
-    fit = [
-        s
-        for s in ranked
-        if holds_value(kind, s.text)
-        and limits.met_by(s.text, _heading(s), s.hit.text)
-        and (count is None or count.given_by(s.text))
-        and (role is None or role.named_by(s.text))
-    ]
+    fit = [s for s in ranked if wanted.met_by(s)]
     if fit:
         return fit
     missing = question.clause.rstrip(" ?")
-    what = _what(kind, count, role)
-    if limits.any:
-        where = limits.describe()
-        reason = f"none of the passages I found gives {what} for {where}."
+    if wanted.limits.any:
+        where = wanted.limits.describe()
+        reason = f"none of the passages I found gives {wanted.what()} for {where}."
         return Refusal(f"{missing} ({where})", reason)
-    return Refusal(missing, f"none of the passages I found gives {what}.")
-
-
-def _what(kind: str, count: Counted | None, role: Role | None) -> str:
-    """What was asked for, in words: "a number of people", "the name of the chair", "the
-    amount asked for", "it"."""
-    if count is not None:
-        return f"a number of {count.noun}"
-    if role is not None:
-        return f"the name of the {role.word}"
-    return f"the {_WHAT_WORD[kind]} asked for" if kind in _WHAT_WORD else "it"
+    return Refusal(missing, f"none of the passages I found gives {wanted.what()}.")
 
 
 def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | None:

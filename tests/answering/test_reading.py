@@ -147,3 +147,13 @@ def test_a_who_chairs_question_needs_a_person_named_as_chair() -> None:
     assert isinstance(refusal, Refusal) and "the name of the chair." in refusal.text()
     named = sentence("Professor Jane Smith, who chaired the Oversight Committee, said so.")
     assert answerable(q, [no_name, named]) == [named]
+
+
+def test_paid_so_far_is_not_answered_by_what_the_contract_is_worth() -> None:
+    q = Question("how much has iqvia actually been paid so far under the contract")
+    worth = sentence("IQVIA won a three-year contract worth £28 million.")
+    refusal = answerable(q, [worth])
+    assert isinstance(refusal, Refusal) and "the amount asked for" in refusal.text()
+    paid = sentence("By March 2025 NHS England had paid IQVIA £9.1 million.")
+    assert answerable(q, [worth, paid]) == [paid]
+    assert answerable(Question("how much is the iqvia contract worth"), [worth]) == [worth]
