@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering.calibration import CALIBRATION_FILE  # noqa: E402
 from bot.answering.coverage import FEATURES, CoverageModel  # noqa: E402
-from bot.answering.decision import Refusal, answerable  # noqa: E402
+from bot.answering.decision import Refusal, answerable, says_it_lacks  # noqa: E402
 from bot.answering.extractive import compose, select  # noqa: E402
 from bot.answering.pipeline import Answerer, Retrieved  # noqa: E402
 from bot.answering.scoring import Sentence, Weights  # noqa: E402
@@ -146,6 +146,8 @@ def pick_threshold(probs: np.ndarray, y: np.ndarray) -> float:
 
 def refused(answerer: Answerer, case: Case, w: Weights, sel: dict, cov: CoverageModel) -> bool:
     if isinstance(case.candidates, Refusal):
+        return True
+    if says_it_lacks(case.found.question, chosen(case, w, sel)):
         return True
     return not cov.covered(features(answerer, case, w, sel))
 

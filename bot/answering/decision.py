@@ -11,7 +11,8 @@ Before the coverage model weighs the evidence, three checks that need no weighin
      answered only by a sentence whose passage names them (and which is that item);
   4. a question asking who holds a role ("who chairs…", "which minister…") is answered only
      by a sentence naming a person beside that role (bot/answering/roles.py).
-A refusal says what is missing, then lists the nearest passages as not the answer.
+A refusal says what is missing, then lists the nearest passages as not the answer. So does a
+choice of sentences led by a source saying what it lacks (`says_it_lacks`).
 """
 
 from __future__ import annotations
@@ -176,6 +177,16 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
         reason = f"none of the passages I found gives {wanted.what()} for {where}."
         return Refusal(f"{missing} ({where})", reason)
     return Refusal(missing, f"none of the passages I found gives {wanted.what()}.")
+
+
+def says_it_lacks(question: Question, chosen: Sequence[Sentence]) -> Refusal | None:
+    """A refusal when the best sentence chosen to answer is a source saying it does not give
+    something ("… do not record when, or whether, the action ended"): quoting it as the answer
+    would dress "my sources don't say" up as an answer. "What is X?" is still answered."""
+    if not chosen or _DEFINITION.search(question.clause):
+        return None
+    what = disclaimed(chosen[0].text)
+    return Refusal(what, f"my sources say they don't give {what}.") if what else None
 
 
 def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | None:

@@ -15,7 +15,7 @@ import numpy as np
 from bot.answering.answer import Answer
 from bot.answering.calibration import Calibration
 from bot.answering.coverage import QuestionTerms, coverage_features
-from bot.answering.decision import Refusal, answerable
+from bot.answering.decision import Refusal, answerable, says_it_lacks
 from bot.answering.extractive import compose, nearest, select
 from bot.answering.generation.assemble import Draft, generated_answer
 from bot.answering.generation.backends import Generator
@@ -134,6 +134,9 @@ class Answerer:
             log.debug("refused: no sentence holds what is asked")
             return candidates
         chosen = select(candidates, **self.calibration.selection)
+        lacking = says_it_lacks(found.question, chosen)
+        if lacking:
+            return lacking
         features = self.features(found, chosen)
         coverage = self.calibration.coverage
         covered = bool(found.hits) and coverage.covered(features)

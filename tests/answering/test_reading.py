@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.decision import Refusal, answerable, holds_value
+from bot.answering.decision import Refusal, answerable, holds_value, says_it_lacks
 from bot.answering.question import Question
 from bot.answering.reading import asked_clause, constraints, disclaimed
 from bot.answering.scoring import Sentence
@@ -157,3 +157,13 @@ def test_paid_so_far_is_not_answered_by_what_the_contract_is_worth() -> None:
     paid = sentence("By March 2025 NHS England had paid IQVIA £9.1 million.")
     assert answerable(q, [worth, paid]) == [paid]
     assert answerable(Question("how much is the iqvia contract worth"), [worth]) == [worth]
+
+
+def test_an_answer_led_by_a_source_saying_it_lacks_the_fact_is_a_refusal() -> None:
+    lacks = sentence("The sources reviewed do not record when, or whether, the action ended.")
+    refusal = says_it_lacks(Question("is the bma data sharing action over yet"), [lacks])
+    assert refusal is not None and refusal.missing == "when, or whether, the action ended"
+    assert "don't give when, or whether" in refusal.text()
+    answer = sentence("The BMA ended the action on 1 October 2026.")
+    assert says_it_lacks(Question("is the bma action over yet"), [answer, lacks]) is None
+    assert says_it_lacks(Question("what is the bma action"), [lacks]) is None
