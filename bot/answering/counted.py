@@ -24,7 +24,8 @@ _ENDS = frozenset(
 _SPELLINGS = {"ppl": "people", "peoples": "people", "ppls": "people", "orgs": "organisations"}
 PEOPLE = frozenset(
     "people persons patients adults individuals volunteers participants users staff members"
-    " contractors employees engineers workers residents citizens babies children men women".split()
+    " contractors employees engineers workers residents citizens babies children men women admins"
+    " administrators".split()
 )
 ORGANISATIONS = frozenset(
     "groups organisations organizations orgs bodies companies firms charities suppliers".split()
@@ -36,6 +37,10 @@ _NUMBER = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Words that end the phrase a number heads: "six letters for each user", "42 ICBs in 2026".
+_PHRASE_ENDS = frozenset(
+    "for to with by in on at from per each who which that was were is are had have has".split()
+)
 WINDOW = 8  # words between a number and its noun: "185 detailed recommendations", "50 health, …"
 
 
@@ -59,9 +64,19 @@ class Counted:
         for i, word in enumerate(words):
             token = word.strip(",.")
             if _NUMBER.match(token) and not _YEAR.match(token):
-                after = (w.strip(",.;:'’") for w in words[i + 1 : i + 1 + WINDOW])
-                if any(_same(w, n) for w in after for n in self.names):
+                if self._follows(words[i + 1 : i + 1 + WINDOW]):
                     return True
+        return False
+
+    def _follows(self, words: list[str]) -> bool:
+        """Whether the noun comes in these words after a number, before the number's own
+        phrase ends ("six letters for each user" counts letters, not users)."""
+        for word in words:
+            word = word.strip(",.;:'’")
+            if word in _PHRASE_ENDS:
+                return False
+            if any(_same(word, n) for n in self.names):
+                return True
         return False
 
 
@@ -89,10 +104,10 @@ def _plural(word: str) -> bool:
 
 def _same(word: str, noun: str) -> bool:
     """The same noun, singular or plural, or misspelt after its first five letters
-    ("recomendations"); "opt-outs" counts "outs"."""
+    ("recomendations", not "research" for "researchers"); "opt-outs" counts "outs"."""
     for form in {word, word.rsplit("-", 1)[-1]}:
         if form == noun or form.rstrip("s") == noun.rstrip("s"):
             return True
-        if len(form) > 5 and len(noun) > 5 and form[:5] == noun[:5]:
+        if len(form) > 5 and abs(len(form) - len(noun)) <= 2 and form[:5] == noun[:5]:
             return True
     return False

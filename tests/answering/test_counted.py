@@ -56,6 +56,13 @@ def test_a_number_of_the_counted_thing_answers(clause: str, sentence: str) -> No
         ("how many people opted out in july 2021", "On 19 July 2021 the minister wrote to GPs."),
         ("how many gp practices send data to cprd", "CPRD was set up in 2012 with 3 partners."),
         ("how many complaints does the ico get", "Organisations had 40 days to reply, for £10."),
+        # the number counts another noun first ("six letters for each user")
+        ("how many people wrote in", "It drafts six letters for each user of the site."),
+        # "research centres" are not researchers
+        (
+            "how many researchers have used it",
+            "It won £4.5m, part of £49m for 17 research centres.",
+        ),
     ],
 )
 def test_a_number_of_something_else_does_not(clause: str, sentence: str) -> None:
