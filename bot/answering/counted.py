@@ -44,11 +44,33 @@ _PHRASE_ENDS = frozenset(
 WINDOW = 8  # words between a number and its noun: "185 detailed recommendations", "50 health, …"
 
 
+# A number per day or per year is a rate, not a total ("3,000 people were joining each day").
+_RATE = re.compile(
+    r"\b(?:each|a|per|every|an)\s+(?:day|week|month|year|hour)\b|\b(?:daily|weekly|monthly"
+    r"|annually|yearly)\b",
+    re.I,
+)
+# A number someone aims at is not how many there are ("aims to sequence 100,000 genomes").
+_TARGET = re.compile(
+    r"\b(?:aims?|aiming|aimed|targets?|plans?|planned|planning|goal|hopes?|hoping|expects?"
+    r"|expected|intends?|seeks?|trying|wants?|up to|will|would|could)\b",
+    re.I,
+)
+# "how many … so far / now / as of 2026": the count reached, not a target.
+_ACTUAL = re.compile(
+    r"\b(?:so far|to date|actually|as of|right now|currently|at the moment|atm|rn|yet)\b", re.I
+)
+BEFORE = 6  # words before a number in which an aim is stated ("aims to sequence the genomes of")
+
+
 @dataclass(frozen=True)
 class Counted:
-    """The noun a "how many" question counts ("people", "recommendations")."""
+    """The noun a "how many" question counts ("people", "recommendations"); whether the
+    question asks a rate ("how many a year"), and whether it asks the count reached so far."""
 
     noun: str
+    rate: bool = False
+    actual: bool = False
 
     @property
     def names(self) -> frozenset[str]:
@@ -63,9 +85,16 @@ class Counted:
         words = re.findall(r"[\w£$€][\w,.'’%-]*", sentence.lower())
         for i, word in enumerate(words):
             token = word.strip(",.")
-            if _NUMBER.match(token) and not _YEAR.match(token):
-                if self._follows(words[i + 1 : i + 1 + WINDOW]):
-                    return True
+            if not _NUMBER.match(token) or _YEAR.match(token):
+                continue
+            after = words[i + 1 : i + 1 + WINDOW]
+            if not self._follows(after):
+                continue
+            if not self.rate and _RATE.search(" ".join(after)):
+                continue
+            if self.actual and _TARGET.search(" ".join(words[max(0, i - BEFORE) : i])):
+                continue
+            return True
         return False
 
     def _follows(self, words: list[str]) -> bool:
@@ -94,7 +123,8 @@ def counted(clause: str) -> Counted | None:
         phrase.append(word)
     for word in phrase:  # the counted noun is plural: "how many gp practices", "how many ppl"
         if word in _PLURAL_LIKE or _plural(word):
-            return Counted(word)
+            rate = _RATE.search(match["rest"]) is not None
+            return Counted(word, rate, _ACTUAL.search(clause) is not None)
     return None
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering.contacts import WORDS, contact_asked, holds_contact
 from bot.answering.counted import Counted, counted
 from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed
@@ -103,9 +104,15 @@ REFUSAL_LEAD = "My sources don't cover that, so I can't answer it reliably."
 NEAREST = "The nearest passages I have are listed below; they don't answer it."
 
 
+# "the Data Protection Act 2018": a year in a law's name dates nothing the sentence tells.
+_LAW_YEAR = re.compile(r"\b(Act|Regulations|Order|Rules)(\s+\([^)]*\))?\s+(19|20)\d\d\b")
+
+
 def holds_value(kind: str, sentence: str) -> bool:
     """Whether a sentence holds the kind of value asked for (any sentence, for other kinds)."""
     pattern = _VALUES.get(kind)
+    if kind == "date":
+        sentence = _LAW_YEAR.sub(r"\1", sentence)
     return pattern is None or pattern.search(sentence) is not None
 
 
@@ -120,6 +127,7 @@ class Wanted:
     count: Counted | None = None
     role: Role | None = None
     spent: bool = False
+    contact: str | None = None  # "email", "phone", "web"
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -133,12 +141,18 @@ class Wanted:
             counted(clause) if kind == "count" else None,
             role_asked(clause),
             kind == "money" and _PAID_SO_FAR.search(clause) is not None,
+            contact_asked(clause),
         )
 
     @property
     def anything(self) -> bool:
         """Whether any sentence about the topic may answer."""
-        return self.kind not in _VALUES and not self.limits.any and self.role is None
+        return (
+            self.kind not in _VALUES
+            and not self.limits.any
+            and self.role is None
+            and self.contact is None
+        )
 
     def met_by(self, s: Sentence) -> bool:
         return (
@@ -147,6 +161,7 @@ class Wanted:
             and (not self.spent or _PAID.search(s.text) is not None)
             and (self.count is None or self.count.given_by(s.text))
             and (self.role is None or self.role.named_by(s.text))
+            and (self.contact is None or holds_contact(self.contact, s.text))
         )
 
     def what(self) -> str:
@@ -156,6 +171,8 @@ class Wanted:
             return f"a number of {self.count.noun}"
         if self.role is not None:
             return f"the name of the {self.role.word}"
+        if self.contact is not None:
+            return WORDS[self.contact]
         word = _WHAT_WORD.get(self.kind)
         return f"the {word} asked for" if word else "it"
 

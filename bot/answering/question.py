@@ -38,7 +38,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "name",
         re.compile(
-            r"\bwho\b|\bwhich (company|companies|firm|firms|organi[sz]ation|body|group"
+            r"\bwho(?:s|'s|’s)?\b|\bwhich (company|companies|firm|firms|organi[sz]ation|body|group"
             r"|minister|person|people|trust)",
             re.I,
         ),

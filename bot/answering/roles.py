@@ -19,7 +19,7 @@ _ROLE = (
 )
 _ASKS = re.compile(
     rf"\bwho(?:'s|s| is| was| are| were)\s+(?:now\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,4}}?(?:{_ROLE})\b"
-    rf"|\bwho\s+(?:[\w-]+\s+){{0,5}}as\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}(?:{_ROLE})\b"
+    rf"|\bwho(?:'s|’s|s)?\s+(?:[\w-]+\s+){{0,5}}as\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}(?:{_ROLE})\b"
     r"|\bwho\s+(?:chairs?|chaired|heads|headed|leads|led)\b"
     rf"|\bwhich\s+(?:[\w-]+\s+){{0,3}}(?:{_ROLE})\b"
     rf"|\bnames?\s+of\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}(?:{_ROLE})\b",

@@ -68,3 +68,20 @@ def test_a_number_of_the_counted_thing_answers(clause: str, sentence: str) -> No
 def test_a_number_of_something_else_does_not(clause: str, sentence: str) -> None:
     found = counted(clause)
     assert found is not None and not found.given_by(sentence)
+
+
+def test_a_rate_is_not_a_total_unless_a_rate_is_asked() -> None:
+    rate = "Around 3,000 people were joining each day."
+    total = counted("how many people have joined our future health")
+    assert total is not None and not total.given_by(rate)
+    per_day = counted("how many people join our future health each day")
+    assert per_day is not None and per_day.rate and per_day.given_by(rate)
+
+
+def test_asked_how_many_so_far_an_aim_is_not_an_answer() -> None:
+    aim = "The Generation Study aims to sequence the genomes of 100,000 newborn babies."
+    so_far = counted("how many babies have been signed up to the generation study so far")
+    assert so_far is not None and so_far.actual and not so_far.given_by(aim)
+    assert so_far.given_by("By March 2026, 30,000 babies had taken part.")
+    target = counted("how many babies does the generation study want")
+    assert target is not None and target.given_by(aim)

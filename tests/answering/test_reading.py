@@ -167,3 +167,11 @@ def test_an_answer_led_by_a_source_saying_it_lacks_the_fact_is_a_refusal() -> No
     answer = sentence("The BMA ended the action on 1 October 2026.")
     assert says_it_lacks(Question("is the bma action over yet"), [answer, lacks]) is None
     assert says_it_lacks(Question("what is the bma action"), [lacks]) is None
+
+
+def test_a_year_in_the_name_of_a_law_is_not_a_date() -> None:
+    q = Question("when is northern ireland's opt out going live")
+    law = sentence("An opt-out is being introduced under the Data Act (Northern Ireland) 2016.")
+    assert isinstance(answerable(q, [law]), Refusal)
+    dated = sentence("The opt-out goes live in Northern Ireland in March 2027.")
+    assert answerable(q, [law, dated]) == [dated]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.question import question_kind
 from bot.answering.roles import role_asked
 
 
@@ -15,9 +16,12 @@ from bot.answering.roles import role_asked
         ("which minister wrote to gps to pause gpdpr", "minister"),
         ("whats the name of the person nhs england appointed as the new chair", "chair"),
         ("who took over from wes streeting as health secretary", "secretary"),
+        ("whos the national data guardian atm", "guardian"),
+        ("who's lined up to take over as data guardian", "guardian"),
     ],
 )
 def test_the_role_asked_about_is_read(clause: str, role: str) -> None:
+    assert question_kind(clause).kind == "name" or not clause.startswith("who")
     found = role_asked(clause)
     assert found is not None and found.word == role
 
