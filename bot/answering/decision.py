@@ -105,14 +105,17 @@ NEAREST = "The nearest passages I have are listed below; they don't answer it."
 
 
 # "the Data Protection Act 2018": a year in a law's name dates nothing the sentence tells.
-_LAW_YEAR = re.compile(r"\b(Act|Regulations|Order|Rules)(\s+\([^)]*\))?\s+(19|20)\d\d\b")
+_LAW_YEAR = re.compile(
+    r"\b(Act|Regulations|Order|Rules)(\s+\([^)]*\))?\s+(19|20)\d\d\b"
+    r"|\b(?:19|20)\d\d\s+(Act|Regulations|Order|Rules)\b"
+)
 
 
 def holds_value(kind: str, sentence: str) -> bool:
     """Whether a sentence holds the kind of value asked for (any sentence, for other kinds)."""
     pattern = _VALUES.get(kind)
     if kind == "date":
-        sentence = _LAW_YEAR.sub(r"\1", sentence)
+        sentence = _LAW_YEAR.sub("law", sentence)
     return pattern is None or pattern.search(sentence) is not None
 
 

@@ -173,5 +173,6 @@ def test_a_year_in_the_name_of_a_law_is_not_a_date() -> None:
     q = Question("when is northern ireland's opt out going live")
     law = sentence("An opt-out is being introduced under the Data Act (Northern Ireland) 2016.")
     assert isinstance(answerable(q, [law]), Refusal)
+    assert isinstance(answerable(q, [sentence("It is coming under the 2016 Act.")]), Refusal)
     dated = sentence("The opt-out goes live in Northern Ireland in March 2027.")
     assert answerable(q, [law, dated]) == [dated]
