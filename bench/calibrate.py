@@ -216,7 +216,7 @@ def main() -> int:
         answerer = app.answerer
         print(f"{len(cases)} questions")
         by_part = held_out(answerer, cases, lambda item: item.id.split("-")[0])
-        print("held out by question part (A-E):", by_part)
+        print("held out by question part (A, B, …):", by_part)
         by_group = held_out(answerer, cases, group_of)
         print("held out by document group:", by_group)
         w, sel, _ = fit_selection(cases)

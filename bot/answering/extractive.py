@@ -78,16 +78,20 @@ def _passage_sentences(s: Sentence) -> list[Sentence]:
 
 
 def compose(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
-    """Answer text and its citations: one citation per passage. Its sentences in the answer
-    share the number; the quote is the slice of the passage from the first to the last (a
-    sentence too far from the others in its passage is left out, so quotes stay short)."""
+    """Answer text and its citations: one citation per passage, the passage with the best
+    sentence first. Its sentences in the answer share the number, in reading order; the quote
+    is the slice of the passage from the first to the last (a sentence too far from the others
+    in its passage is left out, so quotes stay short)."""
     by_passage: dict[str, list[Sentence]] = {}
     for s in sorted(chosen, key=lambda s: (s.hit_rank, s.start)):
         group = by_passage.setdefault(s.hit.chunk_id, [])
         if not group or s.end - group[0].start <= MAX_QUOTE_CHARS:
             group.append(s)
+    # The passage holding the best sentence leads, whatever its search rank: asked what the
+    # contract is worth, the headline figure comes before a reading of its first three years.
+    groups = sorted(by_passage.values(), key=lambda g: -max(s.score for s in g))
     parts, citations = [], []
-    for n, group in enumerate(by_passage.values(), start=1):
+    for n, group in enumerate(groups, start=1):
         hit = group[0].hit
         # Link targets, images and instructions to a model are never shown: a poisoned source
         # could say or point anywhere.
