@@ -18,11 +18,11 @@ from vectorstore.embeddings import SentenceTransformerEmbedder
 FLOORS = {
     "hit@5": 0.97,
     "mrr": 0.90,
-    "answer_hit": 0.82,
+    "answer_hit": 0.80,
     "refusal_accuracy": 0.82,
-    "near_misses_refused": 0.60,
+    "near_misses_refused": 0.58,
 }
-CEILINGS = {"false_refusals": 0.04}
+CEILINGS = {"false_refusals": 0.06}
 
 
 @pytest.fixture(scope="module")
