@@ -1,6 +1,6 @@
 """Answer or refuse: which sentences may answer a question at all, and what a refusal says.
 
-Before the coverage model weighs the evidence, three checks that need no weighing:
+Before the coverage model weighs the evidence, checks that need no weighing:
   1. a top sentence in which a source says it does not give what is asked ("The sources do
      not give the number of babies recruited") makes a refusal that says so;
   2. a question asking for a number, an amount or a date is answered only by a sentence
@@ -10,7 +10,9 @@ Before the coverage model weighs the evidence, three checks that need no weighin
   3. a question naming a year, a month, a devolved nation or a list item ("the 4th aim") is
      answered only by a sentence whose passage names them (and which is that item);
   4. a question asking who holds a role ("who chairs…", "which minister…") is answered only
-     by a sentence naming a person beside that role (bot/answering/roles.py).
+     by a sentence naming a person beside that role (bot/answering/roles.py);
+  5. a question asking for a phone number, an email or a web address is answered only by a
+     sentence holding one (bot/answering/contacts.py).
 A refusal says what is missing, then lists the nearest passages as not the answer. So does a
 choice of sentences led by a source saying what it lacks (`says_it_lacks`).
 """
@@ -158,6 +160,7 @@ class Wanted:
         )
 
     def met_by(self, s: Sentence) -> bool:
+        """Whether the sentence holds all of it."""
         return (
             holds_value(self.kind, s.text)
             and self.limits.met_by(s.text, _heading(s), s.hit.text)
@@ -167,9 +170,9 @@ class Wanted:
             and (self.contact is None or holds_contact(self.contact, s.text))
         )
 
-    def what(self) -> str:
-        """What was asked for, in words: "a number of people", "the name of the chair", "the
-        amount asked for", "it"."""
+    def what(self, plain: str = "") -> str:
+        """What was asked for, in words: "a number of people", "the name of the chair", "a
+        phone number"; for a plain kind of value, "the amount asked for" (or `plain`)."""
         if self.count is not None:
             return f"a number of {self.count.noun}"
         if self.role is not None:
@@ -177,7 +180,7 @@ class Wanted:
         if self.contact is not None:
             return WORDS[self.contact]
         word = _WHAT_WORD.get(self.kind)
-        return f"the {word} asked for" if word else "it"
+        return plain or (f"the {word} asked for" if word else "it")
 
 
 def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence] | Refusal:
@@ -194,7 +197,7 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
     missing = question.clause.rstrip(" ?")
     if wanted.limits.any:
         where = wanted.limits.describe()
-        reason = f"none of the passages I found gives {wanted.what()} for {where}."
+        reason = f"none of the passages I found gives {wanted.what('it')} for {where}."
         return Refusal(f"{missing} ({where})", reason)
     return Refusal(missing, f"none of the passages I found gives {wanted.what()}.")
 
