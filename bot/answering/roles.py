@@ -48,6 +48,15 @@ _NOT_NAMES = frozenset(
     January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
+# Asked who holds a role now, a holder named as first, former or outgoing is a near miss.
+_NOW = re.compile(
+    r"\b(now|currently|current|atm|rn|at the moment|today|these days|present)\b", re.I
+)
+_FORMER = re.compile(
+    r"\b(first|former|formerly|previous|previously|then|ex|founding|original|outgoing|late|had"
+    r"|until)\b",
+    re.I,
+)
 WINDOW_CHARS = 60  # how far from a name its role may be written ("Dr X, who chairs the Y")
 
 
@@ -58,6 +67,7 @@ class Role:
 
     word: str
     asked: frozenset[str]
+    now: bool = False  # "who chairs it now?": a former holder is not the answer
 
     def named_by(self, sentence: str) -> bool:
         """Whether the sentence names a person, not in the question, beside the role."""
@@ -68,6 +78,8 @@ class Role:
             if self.word in _ANY_ROLE:
                 return True
             around = sentence[max(0, match.start() - WINDOW_CHARS) : match.end() + WINDOW_CHARS]
+            if self.now and _FORMER.search(around):
+                continue
             if re.search(rf"\b{re.escape(self.word[:5])}", around, re.I):
                 return True
         return False
@@ -80,7 +92,8 @@ def role_asked(clause: str) -> Role | None:
     roles = [m[0].lower() for m in _ROLE_WORD.finditer(clause)]
     specific = [r for r in roles if r not in _ANY_ROLE]
     word = (specific or roles)[0]
-    return Role(word, frozenset(re.findall(r"[a-z]+", clause.lower())))
+    asked = frozenset(re.findall(r"[a-z]+", clause.lower()))
+    return Role(word, asked, _NOW.search(clause) is not None)
 
 
 def _person(name: str, words: list[str]) -> bool:

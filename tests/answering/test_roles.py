@@ -61,3 +61,12 @@ def test_a_person_named_beside_the_role_answers() -> None:
 def test_no_one_named_beside_the_role_does_not(clause: str, sentence: str) -> None:
     role = role_asked(clause)
     assert role is not None and not role.named_by(sentence)
+
+
+def test_asked_who_holds_it_now_a_former_holder_is_not_the_answer() -> None:
+    now = role_asked("who chairs the advisory group for data now?")
+    assert now is not None and now.now
+    assert not now.named_by("Its first chair was Chris Carrigan, a cancer data specialist.")
+    assert now.named_by("Dr Jane Smith chairs the group, appointed in 2026.")
+    ever = role_asked("who chaired the advisory group for data")
+    assert ever is not None and ever.named_by("Its first chair was Chris Carrigan.")
