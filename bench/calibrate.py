@@ -6,7 +6,7 @@ Each question goes through the pipeline's own steps once (retrieval, sentence si
 checks that refuse before any weighing: bot/answering/decision.py); then a small grid picks
 the sentence weights and a logistic regression fits the coverage model on the questions the
 checks leave to it. Held-out figures come from leave-one-out twice over: by question part
-(A-E, written by different people) and by document group (the first gold document's topic,
+(A-F, written by different people) and by document group (the first gold document's topic,
 "fdp", "ndit", "opt", …), so a group left out stands in for documents the fit never saw.
 The blind set (eval/blind/) is never read here.
 With --write, the fit on all questions goes to bot/answering/calibration.json.
