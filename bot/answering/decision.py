@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from bot.answering.contacts import WORDS, contact_asked, holds_contact
 from bot.answering.counted import Counted, counted
 from bot.answering.question import Question
-from bot.answering.reading import Constraints, disclaimed
+from bot.answering.reading import Constraints, disclaimed, without_law_years
 from bot.answering.roles import Role, role_asked
 from bot.answering.scoring import Sentence
 
@@ -106,18 +106,11 @@ REFUSAL_LEAD = "My sources don't cover that, so I can't answer it reliably."
 NEAREST = "The nearest passages I have are listed below; they don't answer it."
 
 
-# "the Data Protection Act 2018": a year in a law's name dates nothing the sentence tells.
-_LAW_YEAR = re.compile(
-    r"\b(Act|Regulations|Order|Rules)(\s+\([^)]*\))?\s+(19|20)\d\d\b"
-    r"|\b(?:19|20)\d\d\s+(Act|Regulations|Order|Rules)\b"
-)
-
-
 def holds_value(kind: str, sentence: str) -> bool:
     """Whether a sentence holds the kind of value asked for (any sentence, for other kinds)."""
     pattern = _VALUES.get(kind)
     if kind == "date":
-        sentence = _LAW_YEAR.sub("law", sentence)
+        sentence = without_law_years(sentence)
     return pattern is None or pattern.search(sentence) is not None
 
 

@@ -42,6 +42,11 @@ _MONTH_YEAR = re.compile(
 # "NHS England" is an organisation: it sets no constraint).
 _NATION = re.compile(r"\b(scotland|scottish|wales|welsh|northern ireland)\b", re.I)
 _NATION_OF = {"scottish": "scotland", "welsh": "wales"}
+# "the Data Protection Act 2018": a year in a law's name dates nothing the sentence tells.
+_LAW_YEAR = re.compile(
+    r"\b(Act|Regulations|Order|Rules)(\s+\([^)]*\))?\s+(19|20)\d\d\b"
+    r"|\b(?:19|20)\d\d\s+(Act|Regulations|Order|Rules)\b"
+)
 # "since 2020", "before 2018", "after 2016": a range, not the year the figure is for.
 _RANGE_YEAR = re.compile(r"\b(since|before|after|until|till|from|between|by)\s+(?:\w+\s+)?$", re.I)
 
@@ -82,6 +87,16 @@ def asked_clause(message: str) -> str:
     return _FILLER.sub("", clause).strip() or clause
 
 
+def without_law_years(sentence: str) -> str:
+    """The sentence with the years of laws' names taken out ("the Data Protection Act")."""
+    return _LAW_YEAR.sub("law", sentence)
+
+
+def years_in(sentence: str) -> list[str]:
+    """The years a sentence dates what it tells by (not those in a law's name)."""
+    return _YEAR.findall(without_law_years(sentence))
+
+
 def disclaimed(sentence: str) -> str | None:
     """What a sentence says its sources don't give ("the number of babies recruited"), or
     None when it says no such thing."""
@@ -113,6 +128,9 @@ class Constraints:
         around = f"{heading} {passage} {sentence}".lower()
         if self.years and not any(y in around for y in self.years):
             return False
+        own = set(years_in(sentence))
+        if self.years and own and not self.years & own:
+            return False  # "in October 2024 … 1.19 million" is the figure for 2024
         if self.months and not any(re.search(rf"\b{m}", around) for m in self.months):
             return False
         if self.nations and not all(_names_nation(around, n) for n in self.nations):
