@@ -22,6 +22,7 @@ import yaml
 from ingest import pdf_worker
 from ingest.documents import Document, LoadError
 from ingest.limits import Limits
+from ingest.pdf_pages import without_running_lines
 from ingest.saved_pages import read_saved_page
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ def load_pdf(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Docum
     texts = [str(t) for t in found["pages"]]
     if not any(texts):
         raise LoadError(f"{source}: the PDF has no text layer (a scanned PDF needs OCR first)")
+    texts = without_running_lines(texts)
     parts, pages, offset = [], [], 0
     for number, text in enumerate(texts, start=1):
         if not text:

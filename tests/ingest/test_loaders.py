@@ -114,6 +114,18 @@ def test_front_matter_fields_that_are_not_text_are_ignored() -> None:
     assert (doc.title, doc.url) == ("Heading", "")
 
 
+def test_a_pdfs_running_header_and_page_footer_are_left_out() -> None:
+    pages = [
+        f"Acme Health Briefing | Note 7. {body}. Page {n} of 3"
+        for n, body in enumerate(["The fine was 180,000 pounds", "It was paid", "Nobody"], 1)
+    ]
+    doc = load_pdf(text_pdf(pages), "r.pdf")
+    assert "Acme" not in doc.text and "Page" not in doc.text
+    assert "The fine was 180,000 pounds." in doc.text and len(doc.pages) == 3
+    single = load_pdf(text_pdf(["Acme Health Briefing | Note 7. One page only"]), "s.pdf")
+    assert "Acme Health Briefing" in single.text  # one page has nothing to repeat
+
+
 def test_encrypted_pdfs() -> None:
     for algorithm in ("AES-256", "AES-128", "RC4-128"):
         doc = load_pdf(
