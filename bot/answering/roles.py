@@ -50,14 +50,14 @@ _NOT_NAMES = frozenset(
 )
 # Asked who holds a role now, a holder named as first, former or outgoing is a near miss.
 _NOW = re.compile(
-    r"\b(now|currently|current|atm|rn|at the moment|today|these days|present)\b", re.I
+    r"\b(now|currently|current|new|atm|rn|at the moment|today|these days|present)\b", re.I
 )
 _FORMER = re.compile(
     r"\b(first|former|formerly|previous|previously|then|ex|founding|original|outgoing|late|had"
     r"|until)\b",
     re.I,
 )
-WINDOW_CHARS = 60  # how far from a name its role may be written ("Dr X, who chairs the Y")
+WINDOW_CHARS = 90  # how far from a name its role may be written ("Dr X, who chairs the Y")
 
 
 @dataclass(frozen=True)

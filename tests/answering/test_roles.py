@@ -70,3 +70,17 @@ def test_asked_who_holds_it_now_a_former_holder_is_not_the_answer() -> None:
     assert now.named_by("Dr Jane Smith chairs the group, appointed in 2026.")
     ever = role_asked("who chaired the advisory group for data")
     assert ever is not None and ever.named_by("Its first chair was Chris Carrigan.")
+
+
+def test_a_name_a_clause_away_from_the_role_answers() -> None:
+    role = role_asked("who took over from him as ceo")
+    assert role is not None
+    assert role.named_by(
+        "Alex Snow, a former banker who founded the broker Evolution, took over as CEO in 2022."
+    )
+
+
+def test_asked_for_the_new_holder_a_past_one_is_not_the_answer() -> None:
+    new = role_asked("who is the new chair of the advisory group for data")
+    assert new is not None and new.now
+    assert not new.named_by("Kirsty Irvine had chaired IGARD before she led the group.")
