@@ -21,7 +21,8 @@ _LEANS_BACK = re.compile(
 
 
 RESTATES = 0.7  # share of the shorter sentence's content words that the other has
-MAX_QUOTE_CHARS = 600  # a quote spanning two sentences of one passage stays this short
+MAX_QUOTE_CHARS = 600
+LEAN_BACK_STEPS = 2  # a quote spanning two sentences of one passage stays this short
 
 
 def select(
@@ -55,10 +56,16 @@ def _with_context(chosen: list[Sentence], ranked: Sequence[Sentence]) -> list[Se
     the sentence after the best one when it continues it that way ("… a test. It asks …")."""
     out = list(chosen)
     for s in chosen:
-        if _LEANS_BACK.match(s.text):
+        # "It turned out …" after "He registered …" after "Marcus Hutchins noticed …": follow
+        # the chain back a step or two, to the sentence that names its subject.
+        for _ in range(LEAN_BACK_STEPS):
+            if not _LEANS_BACK.match(s.text):
+                break
             before = [c for c in _passage_sentences(s) if c.end <= s.start]
-            if before:
-                _add(out, before[-1])
+            if not before:
+                break
+            s = before[-1]
+            _add(out, s)
     best = chosen[0]
     after = [c for c in _passage_sentences(best) if c.start >= best.end]
     if after and _LEANS_BACK.match(after[0].text):

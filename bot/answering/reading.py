@@ -42,6 +42,7 @@ _MONTH_YEAR = re.compile(
 # "NHS England" is an organisation: it sets no constraint).
 _NATION = re.compile(r"\b(scotland|scottish|wales|welsh|northern ireland)\b", re.I)
 _NATION_OF = {"scottish": "scotland", "welsh": "wales"}
+_ENGLAND = re.compile(r"(?<!nhs )\b(england|english)\b", re.I)
 # "the Data Protection Act 2018": a year in a law's name dates nothing the sentence tells.
 _LAW_YEAR = re.compile(
     r"\b(Act|Regulations|Order|Rules)(\s+\([^)]*\))?\s+(19|20)\d\d\b"
@@ -155,6 +156,8 @@ def constraints(question: str) -> Constraints:
     }
     months = {m[1].lower()[:3] for m in _MONTH_YEAR.finditer(question)}
     nations = {_NATION_OF.get(m[1].lower(), m[1].lower()) for m in _NATION.finditer(question)}
+    if _ENGLAND.search(question):
+        nations = set()  # "does it apply in wales or just england?" compares; it sets no nation
     item, noun = _item(question)
     return Constraints(frozenset(years), item, noun, frozenset(nations), frozenset(months))
 

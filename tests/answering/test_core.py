@@ -61,6 +61,17 @@ def test_a_quote_spanning_two_sentences_leaves_out_an_injection_between_them() -
     )
 
 
+def test_a_quote_follows_its_pronouns_back_to_the_sentence_that_names_the_subject() -> None:
+    text = (
+        "The spread slowed that afternoon. Marcus Hutchins noticed that the malware checked a "
+        "web address. He registered that domain for $10.69. It turned out the address acted as "
+        "a kill switch."
+    )
+    last = [s for s in scorer(WordEmbedder()).candidates([hit(text)]) if "It turned" in s.text]
+    quoted, _ = compose(select(last))
+    assert quoted.startswith("Marcus Hutchins noticed") and "slowed" not in quoted
+
+
 def test_verification_keeps_what_the_passage_says_and_drops_a_changed_figure() -> None:
     verifier = Verifier(WordEmbedder().embed)
     kept = verifier.verify("It is worth up to £330 million over seven years [1].", [hit()])

@@ -112,6 +112,20 @@ def test_a_figure_for_another_year_is_no_answer() -> None:
     assert answerable(q, [other_year, right_year]) == [right_year]
 
 
+def test_a_sentence_dated_to_another_year_is_not_the_figure_for_the_year_asked() -> None:
+    c = constraints("how many people have joined as of 2026")
+    passage = "In 2026 the programme kept recruiting. A blog in October 2024 said 1.19 million."
+    assert not c.met_by("A blog in October 2024 said 1.19 million.", passage=passage)
+    assert c.met_by("By March 2026, 2.1 million had joined.", passage=passage)
+    assert c.met_by("Recruitment is open to all.", passage=passage)  # undated: the passage's year
+    assert c.met_by("Under the Data Protection Act 2018 it had 2 million.", passage=passage)
+
+
+def test_a_devolved_nation_beside_england_is_compared_not_asked_about() -> None:
+    assert not constraints("does the strategy apply in wales or is it just england").nations
+    assert constraints("does nhs england run it in wales").nations == {"wales"}
+
+
 def test_a_how_many_question_needs_a_sentence_with_a_number() -> None:
     q = Question("how many people in the uk have joined our future health")
     assert isinstance(answerable(q, [sentence("Anyone can volunteer online.")]), Refusal)
