@@ -50,7 +50,7 @@ _NOT_NAMES = frozenset(
 )
 # Asked who holds a role now, a holder named as first, former or outgoing is a near miss.
 _NOW = re.compile(
-    r"\b(now|currently|current|new|atm|rn|at the moment|today|these days|present)\b", re.I
+    r"\b(now|currently|current|atm|rn|at the moment|today|these days|present)\b", re.I
 )
 _FORMER = re.compile(
     r"\b(first|former|formerly|previous|previously|then|ex|founding|original|outgoing|late|had"
@@ -58,6 +58,7 @@ _FORMER = re.compile(
     re.I,
 )
 WINDOW_CHARS = 90  # how far from a name its role may be written ("Dr X, who chairs the Y")
+FORMER_WINDOW_CHARS = 60  # how far "former", "first" or "had" may be to mark a past holder
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,16 @@ class Role:
                 continue
             if self.word in _ANY_ROLE:
                 return True
-            around = sentence[max(0, match.start() - WINDOW_CHARS) : match.end() + WINDOW_CHARS]
-            if self.now and _FORMER.search(around):
+            if self.now and _FORMER.search(_around(sentence, match, FORMER_WINDOW_CHARS)):
                 continue
+            around = _around(sentence, match, WINDOW_CHARS)
             if re.search(rf"\b{re.escape(self.word[:5])}", around, re.I):
                 return True
         return False
+
+
+def _around(sentence: str, match: re.Match[str], chars: int) -> str:
+    return sentence[max(0, match.start() - chars) : match.end() + chars]
 
 
 def role_asked(clause: str) -> Role | None:

@@ -79,8 +79,3 @@ def test_a_name_a_clause_away_from_the_role_answers() -> None:
         "Alex Snow, a former banker who founded the broker Evolution, took over as CEO in 2022."
     )
 
-
-def test_asked_for_the_new_holder_a_past_one_is_not_the_answer() -> None:
-    new = role_asked("who is the new chair of the advisory group for data")
-    assert new is not None and new.now
-    assert not new.named_by("Kirsty Irvine had chaired IGARD before she led the group.")
