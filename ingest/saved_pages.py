@@ -35,6 +35,10 @@ _FURNITURE = re.compile(
     re.I,
 )
 FURNITURE_MAX_CHARS = 200  # a longer line is article text, whatever it starts with
+# "News | Health | Politics | Money | Sign in": a menu is short items between bars or bullets.
+_MENU_BAR = re.compile(r"\s[|•·]\s")
+MENU_ITEMS = 4  # at least this many items
+MENU_ITEM_WORDS = 3  # most of them this short
 _DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)")
 
 
@@ -80,4 +84,12 @@ def _note(details: dict[str, str], key: str, value: str) -> None:
 
 
 def _furniture(line: str) -> bool:
-    return len(line.strip()) <= FURNITURE_MAX_CHARS and _FURNITURE.match(line) is not None
+    if len(line.strip()) > FURNITURE_MAX_CHARS:
+        return False
+    return _FURNITURE.match(line) is not None or _menu(line)
+
+
+def _menu(line: str) -> bool:
+    items = _MENU_BAR.split(line.strip())
+    short = sum(len(item.split()) <= MENU_ITEM_WORDS for item in items)
+    return len(items) >= MENU_ITEMS and short > len(items) / 2
