@@ -78,4 +78,3 @@ def test_a_name_a_clause_away_from_the_role_answers() -> None:
     assert role.named_by(
         "Alex Snow, a former banker who founded the broker Evolution, took over as CEO in 2022."
     )
-
