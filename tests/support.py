@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.answering.scoring import Sentence
 from bot.settings import Settings
+from vectorstore.records import Hit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -29,3 +31,9 @@ def nhsbot(
         env=env,
         timeout=300,
     )
+
+
+def sentence(text: str, rank: int = 0, overlap: float = 0.5, title: str = "Brief") -> Sentence:
+    """A candidate sentence that is the whole of its own passage."""
+    hit = Hit(f"c{rank}", f"d{rank}", text, {"title": title, "heading": ""}, 1.0, 0.5, 1.0, {})
+    return Sentence(rank, hit, 0, len(text), overlap=overlap)

@@ -29,6 +29,7 @@ from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed, without_law_years
 from bot.answering.roles import Role, role_asked
 from bot.answering.scoring import Sentence
+from bot.answering.sums import Purpose, purpose_asked
 
 _VALUES = {
     "count": re.compile(
@@ -126,6 +127,7 @@ class Wanted:
     role: Role | None = None
     spent: bool = False
     contact: str | None = None  # "email", "phone", "web"
+    purpose: Purpose | None = None  # what the money asked about is for: "salary", "ransom"
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -140,6 +142,7 @@ class Wanted:
             role_asked(clause),
             kind == "money" and _PAID_SO_FAR.search(clause) is not None,
             contact_asked(clause),
+            purpose_asked(clause) if kind == "money" else None,
         )
 
     @property
@@ -161,6 +164,7 @@ class Wanted:
             and (self.count is None or self.count.given_by(s.text))
             and (self.role is None or self.role.named_by(s.text))
             and (self.contact is None or holds_contact(self.contact, s.text))
+            and (self.purpose is None or self.purpose.named_by(s.text))
         )
 
     def what(self, plain: str = "") -> str:
@@ -172,6 +176,8 @@ class Wanted:
             return f"the name of the {self.role.word}"
         if self.contact is not None:
             return WORDS[self.contact]
+        if self.purpose is not None:
+            return f"the {self.purpose.word} asked about"
         word = _WHAT_WORD.get(self.kind)
         return plain or (f"the {word} asked for" if word else "it")
 

@@ -4,12 +4,11 @@ does not give; and the checks that refuse before any weighing."""
 from __future__ import annotations
 
 import pytest
+from support import sentence
 
 from bot.answering.decision import Refusal, answerable, holds_value, says_it_lacks
 from bot.answering.question import Question
 from bot.answering.reading import asked_clause, constraints, disclaimed
-from bot.answering.scoring import Sentence
-from vectorstore.records import Hit
 
 
 @pytest.mark.parametrize(
@@ -76,11 +75,6 @@ def test_asked_clause(message: str, clause: str) -> None:
 )
 def test_disclaimed(sentence: str, missing: str | None) -> None:
     assert disclaimed(sentence) == missing
-
-
-def sentence(text: str, rank: int = 0, overlap: float = 0.5, title: str = "Brief") -> Sentence:
-    hit = Hit(f"c{rank}", f"d{rank}", text, {"title": title, "heading": ""}, 1.0, 0.5, 1.0, {})
-    return Sentence(rank, hit, 0, len(text), overlap=overlap)
 
 
 def test_a_source_saying_it_lacks_the_figure_makes_a_refusal_that_says_so() -> None:

@@ -1,0 +1,46 @@
+"""Asked about a salary, a ransom, a fine or a fee, a sum of money for something else is not
+the answer."""
+
+from __future__ import annotations
+
+import pytest
+from support import sentence
+
+from bot.answering.decision import Refusal, answerable
+from bot.answering.question import Question
+from bot.answering.sums import purpose_asked
+
+
+@pytest.mark.parametrize(
+    ("clause", "purpose"),
+    [
+        ("how much does the national data guardian get paid?", "salary"),
+        ("how much ransom did conti ask the hse for", "ransom"),
+        ("how much royalty money did the trusts get paid by sensyne", "royalty"),
+        ("were the patients ever paid any compensation", "compensation"),
+        ("how big was the penalty", "fine"),
+        ("how much did palantir charge at the start", "fee"),
+        ("whats the total budget for the strategy", "budget"),
+        # the money's purpose is not named
+        ("how much is the fdp contract worth", None),
+        ("how much did wannacry cost the nhs", None),
+    ],
+)
+def test_what_the_money_is_for_is_read(clause: str, purpose: str | None) -> None:
+    asked = purpose_asked(clause)
+    assert (asked.word if asked else None) == purpose
+
+
+def test_a_sum_for_something_else_is_no_answer() -> None:
+    q = Question("how much does the national data guardian get paid?")
+    contract = sentence("NHS England has paid £330 million for seven years of licences.")
+    refusal = answerable(q, [contract])
+    assert isinstance(refusal, Refusal) and "salary" in refusal.text()
+    salary = sentence("The guardian's salary is £75,000 a year.")
+    assert answerable(q, [contract, salary]) == [salary]
+
+
+def test_a_price_may_be_written_as_for_a_sum() -> None:
+    q = Question("how much did palantir charge at the very start of the covid data store")
+    nominal = sentence("Palantir supplied its software and engineers, first for a nominal £1.")
+    assert answerable(q, [nominal]) == [nominal]
