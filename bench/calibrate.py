@@ -202,16 +202,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument(
+        "--questions", type=Path, nargs="+", default=[ROOT / "eval" / "questions.jsonl"]
+    )
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[ROOT / "corpus"])
     parser.add_argument("--write", action="store_true", help=f"write {CALIBRATION_FILE.name}")
     args = parser.parse_args()
-    items = read_items(args.questions)
+    items = [item for path in args.questions for item in read_items(path)]
     with (
         tempfile.TemporaryDirectory() as tmp,
         open_app(Settings(_env_file=None, data_dir=Path(tmp))) as app,
     ):
-        app.library.ingest([args.corpus])
+        app.library.ingest(args.corpus)
         cases = collect(app, items)
         answerer = app.answerer
         print(f"{len(cases)} questions")
@@ -228,7 +230,8 @@ def main() -> int:
         CALIBRATION_FILE.write_text(
             json.dumps(
                 {
-                    "fitted_on": f"{args.questions.name}: {len(cases)} questions",
+                    "fitted_on": f"{' + '.join(p.name for p in args.questions)}: "
+                    f"{len(cases)} questions",
                     "date": dt.date.today().isoformat(),
                     "sentence_weights": dataclasses.asdict(w),
                     "select": sel,

@@ -93,7 +93,8 @@ _CONNECTIVE = re.compile(
     r"^\W*(and|but|so|also|or|then|plus|what about|how about|what if|same for|ok|okay)\b", re.I
 )
 _BACK_REFERENCE = re.compile(
-    r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|him|her|his|such)\b",
+    r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|him|her|his|such"
+    r"|back then|by then|since then|at the time)\b",
     re.I,
 )
 SHORT_QUESTION_WORDS = 3

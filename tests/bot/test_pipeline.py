@@ -99,9 +99,12 @@ def test_a_new_question_after_an_answer_is_read_on_its_own(app: App) -> None:
         ("can they sell it to insurers?", True),
         ("why?", True),
         ("What about children", True),
+        ("who was the information commissioner back then", True),
+        ("who was in charge at the time", True),
         ("what is the capital city of peru?", False),
         ("how do I set the national data opt-out?", False),
         ("who appoints the National Data Guardian?", False),
+        ("what happens when the opt-out is set", False),
     ],
 )
 def test_is_follow_up(question: str, follow_up: bool) -> None:
