@@ -26,8 +26,10 @@ class ChunkSettings:
 
     @property
     def version(self) -> str:
-        """Part of each document's hash: changing the settings re-ingests everything."""
-        return f"chunks-v2-{self.size}-{self.overlap}"  # v2: sentence vectors stored too
+        """Part of each document's hash: changing the settings (or how documents are read)
+        re-ingests everything. v2: sentence vectors stored too; v3: PDFs' running headers and
+        footers, and saved pages' menu lines, left out."""
+        return f"chunks-v3-{self.size}-{self.overlap}"
 
 
 @dataclass(frozen=True)
