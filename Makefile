@@ -53,8 +53,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-eval: install  ## the tuned set, then the blind set (never tuned on), each on a scratch store
+eval: install  ## the tuned set, the dev set, then the blind set (never tuned on), each on a scratch store
 	$(BIN)/nhsbot eval eval/questions.jsonl --corpus corpus
+	$(BIN)/nhsbot eval eval/dev/G1.jsonl eval/dev/G2.jsonl --corpus corpus eval/dev/docs
 	$(BIN)/nhsbot eval eval/blind/corpus_questions.jsonl eval/blind/docs_questions.jsonl \
 		--corpus corpus eval/blind/docs
 
