@@ -6,9 +6,11 @@ Before the coverage model weighs the evidence, checks that need no weighing:
   2. a question asking for a number, an amount or a date is answered only by a sentence
      holding one: "how many people" by a number of people (bot/answering/counted.py), "how
      much does it cost" by a sum of money, "how much has X been paid so far" by a sentence
-     about what was paid or spent;
+     about what was paid or spent, "how much is the guardian paid" by a sum said to be a
+     salary (bot/answering/sums.py);
   3. a question naming a year, a month, a devolved nation or a list item ("the 4th aim") is
-     answered only by a sentence whose passage names them (and which is that item);
+     answered only by a sentence whose passage names them (and which is that item), not by
+     one dated to another year;
   4. a question asking who holds a role ("who chairs…", "which minister…") is answered only
      by a sentence naming a person beside that role (bot/answering/roles.py);
   5. a question asking for a phone number, an email or a web address is answered only by a
@@ -119,7 +121,8 @@ def holds_value(kind: str, sentence: str) -> bool:
 class Wanted:
     """What a sentence must hold to answer a question, beyond being about its topic: a value of
     the kind asked for, the question's year, nation or list item, a number of the thing
-    counted, a person named beside the role asked about, what was spent (not agreed)."""
+    counted, a person named beside the role asked about, what was spent (not agreed), what the
+    money asked about is for."""
 
     kind: str
     limits: Constraints

@@ -21,8 +21,8 @@ _LEANS_BACK = re.compile(
 
 
 RESTATES = 0.7  # share of the shorter sentence's content words that the other has
-MAX_QUOTE_CHARS = 600
-LEAN_BACK_STEPS = 2  # a quote spanning two sentences of one passage stays this short
+MAX_QUOTE_CHARS = 600  # a quote spanning two sentences of one passage stays this short
+LEAN_BACK_STEPS = 2  # how far back a quote follows "He …", "It …" to the subject's name
 
 
 def select(
@@ -52,20 +52,19 @@ def restates(a: Sentence, b: Sentence) -> bool:
 
 
 def _with_context(chosen: list[Sentence], ranked: Sequence[Sentence]) -> list[Sentence]:
-    """Add the sentence before one that starts with "It"/"This"/… (from the same passage), and
+    """Add the sentences before one that starts with "It"/"He"/… (from the same passage), and
     the sentence after the best one when it continues it that way ("… a test. It asks …")."""
     out = list(chosen)
     for s in chosen:
         # "It turned out …" after "He registered …" after "Marcus Hutchins noticed …": follow
         # the chain back a step or two, to the sentence that names its subject.
+        current = s
         for _ in range(LEAN_BACK_STEPS):
-            if not _LEANS_BACK.match(s.text):
+            before = [c for c in _passage_sentences(current) if c.end <= current.start]
+            if not _LEANS_BACK.match(current.text) or not before:
                 break
-            before = [c for c in _passage_sentences(s) if c.end <= s.start]
-            if not before:
-                break
-            s = before[-1]
-            _add(out, s)
+            current = before[-1]
+            _add(out, current)
     best = chosen[0]
     after = [c for c in _passage_sentences(best) if c.start >= best.end]
     if after and _LEANS_BACK.match(after[0].text):
