@@ -31,28 +31,32 @@ DEV_FLOORS = {"answer_hit": 0.66, "near_misses_refused": 0.46}
 DEV_CEILINGS = {"false_refusals": 0.04}
 
 
+def measure(
+    data: Path, embedder: SentenceTransformerEmbedder, folders: list[Path], questions: list[Path]
+) -> dict:
+    """Ingest `folders` into a scratch store and score the question files on it."""
+    with open_app(make_settings(data), embedder) as app:
+        report = app.library.ingest(folders)
+        assert not report.failed and len(report.added) >= 30
+        items = [item for path in questions for item in read_items(path)]
+        return evaluate(items, app.answerer, k=5).metrics()
+
+
 @pytest.fixture(scope="module")
 def metrics(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> dict:
-    settings = make_settings(tmp_path_factory.mktemp("eval-data"))
-    with open_app(settings, embedder) as app:
-        report = app.library.ingest([ROOT / "corpus"])
-        assert not report.failed and len(report.added) >= 30
-        items = read_items(ROOT / "eval" / "questions.jsonl")
-        return evaluate(items, app.answerer, k=5).metrics()
+    data = tmp_path_factory.mktemp("eval-data")
+    return measure(data, embedder, [ROOT / "corpus"], [ROOT / "eval" / "questions.jsonl"])
 
 
 @pytest.fixture(scope="module")
 def dev_metrics(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> dict:
-    settings = make_settings(tmp_path_factory.mktemp("dev-data"))
-    with open_app(settings, embedder) as app:
-        report = app.library.ingest([ROOT / "corpus", DEV / "docs"])
-        assert not report.failed
-        items = [i for part in ("G1", "G2") for i in read_items(DEV / f"{part}.jsonl")]
-        return evaluate(items, app.answerer, k=5).metrics()
+    data = tmp_path_factory.mktemp("dev-data")
+    parts = [DEV / "G1.jsonl", DEV / "G2.jsonl"]
+    return measure(data, embedder, [ROOT / "corpus", DEV / "docs"], parts)
 
 
 def test_eval_set_shape() -> None:
