@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.reading import Constraints, asked_clause, constraints
+from bot.answering.roles import first_person
 
 # The kind of thing asked for, by the question's wording. Each kind has a pattern that a
 # sentence answering it will usually contain (an amount, a date, a count, a name).
@@ -98,6 +99,11 @@ _BACK_REFERENCE = re.compile(
     re.I,
 )
 SHORT_QUESTION_WORDS = 3
+# "and when did she start?" after "who is the national data guardian?" asks about the person
+# the earlier *answer* named. Refusals (decision.Refusal.text) open with "My sources don't":
+# the people they list are the nearest passages', not an answer.
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
+_REFUSAL = re.compile(r"^\W*My sources don['’]t\b")
 
 
 def is_follow_up(question: str) -> bool:
@@ -136,13 +142,17 @@ class Question:
 
     text: str
     earlier: str | None = None
+    person: str | None = None  # whom "she" or "his" means: the person the earlier answer named
 
     @classmethod
     def read(cls, text: str, max_chars: int, history: Sequence[tuple[str, str]] = ()) -> Question:
         """QuestionError when `text` is empty or too long; `history` is (question, answer) turns."""
         checked = check_question(text, max_chars)
-        leans = history and is_follow_up(asked_clause(checked))
-        return cls(checked, history[-1][0] if leans else None)
+        clause = asked_clause(checked)
+        if not history or not is_follow_up(clause):
+            return cls(checked)
+        earlier, answer = history[-1]
+        return cls(checked, earlier, referent(clause, earlier, answer))
 
     @functools.cached_property
     def clause(self) -> str:
@@ -155,7 +165,8 @@ class Question:
 
         (Searching only the asking part of a long message, and only the earlier question's
         topic for a follow-up, were tried: neither helped on questions we did not write.)"""
-        return f"{self.earlier} {self.text}" if self.earlier else self.text
+        leaned_on = " ".join(part for part in (self.earlier, self.person) if part)
+        return f"{leaned_on} {self.text}" if leaned_on else self.text
 
     @property
     def kind(self) -> QuestionKind:
@@ -170,4 +181,13 @@ class Question:
         """The question as a model reads it: a follow-up says what it follows."""
         if not self.earlier:
             return self.text
-        return f"{self.text} (a follow-up to the earlier question: {self.earlier})"
+        about = f", whose answer named {self.person}" if self.person else ""
+        return f"{self.text} (a follow-up to the earlier question: {self.earlier}{about})"
+
+
+def referent(clause: str, earlier: str, answer: str) -> str | None:
+    """The person a follow-up's "she", "him" or "his" means: the first one the earlier answer
+    named, when the earlier question named nobody (then the pronoun means that person)."""
+    if not _PERSON_PRONOUN.search(clause) or _REFUSAL.match(answer) or first_person(earlier):
+        return None
+    return first_person(answer)

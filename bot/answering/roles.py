@@ -101,6 +101,14 @@ def role_asked(clause: str) -> Role | None:
     return Role(word, asked, _NOW.search(clause) is not None)
 
 
+def first_person(text: str) -> str | None:
+    """The first person a text names ("Dr Nicola Byrne"), or None."""
+    for match in _NAME.finditer(text):
+        if _person(match[0], re.findall(r"[A-Za-z]+", match[0])):
+            return match[0]
+    return None
+
+
 def _person(name: str, words: list[str]) -> bool:
     """A titled name ("Dr Nicola Byrne"), or two or more capitalised words, the first of
     which, and at least two in all, are not words of bodies, places or dates."""

@@ -1,9 +1,14 @@
 """Answering on the real store: citations are real passages, refusals are honest."""
 
-import pytest
+from pathlib import Path
 
-from bot.answering.question import QuestionError, is_follow_up
-from bot.app import App
+import pytest
+from support import make_settings
+
+from bot.answering.decision import Refusal
+from bot.answering.question import QuestionError, is_follow_up, referent
+from bot.app import App, open_app
+from vectorstore.embeddings import SentenceTransformerEmbedder
 
 
 def _assert_citations_are_stored(app: App, answer) -> None:  # noqa: ANN001
@@ -129,3 +134,86 @@ def test_term_coverage_weighs_the_questions_rare_terms(app: App) -> None:
     assert on_point > nearby > 0.0
     assert covers("Scotland has its own arrangements.") == 0.0
     assert covers("a parent can set the opt-out for a child") == pytest.approx(1.0)
+
+
+GUARDIANS = """---
+title: Guardians of patient data
+publisher: nhsbot test
+published: 2026-01-05
+url: https://example.org/guardians
+---
+## The role
+
+The National Data Guardian for health and social care advises the health and care system in
+England on the safe use of confidential patient information. The post was put on a statutory
+footing in 2018, and public bodies must have regard to its guidance. Dr Ada Quill has held the
+post since March 2021.
+
+## The first guardian
+
+Dame Olive Stone was the first National Data Guardian, serving on a non-statutory basis from
+November 2014 and becoming the first statutory National Data Guardian on 1 April 2019. She
+died in February 2021, weeks before she was due to retire. Her reviews of data security set
+the consent model that the national data opt-out later followed.
+
+## The appointment
+
+Dr Ada Quill, a consultant psychiatrist with twenty years of clinical experience, was
+appointed after an open competition that began in August 2020, and a committee of MPs
+endorsed the appointment. She gave up her roles at a London mental health trust on taking
+up the post.
+"""
+
+
+def test_she_in_a_follow_up_is_the_person_the_answer_named(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Searched with "who is the national data guardian?" alone, "and when did she start?"
+    finds the first guardian's dates; "she" is the one the answer named."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guardians.md").write_text(GUARDIANS)
+    with open_app(make_settings(tmp_path / "data"), embedder) as app:
+        app.library.ingest([tmp_path / "docs"])
+        earlier = "who is the national data guardian?"
+        said = "Dr Ada Quill has held the post since March 2021. [1]"
+        question = app.answerer.read("and when did she start?", [(earlier, said)])
+        assert question.person == "Dr Ada Quill"
+        follow = app.answerer.ask(question)
+        assert not follow.refused and "Ada Quill" in follow.answer
+        assert "Olive Stone" not in follow.answer
+
+
+@pytest.mark.parametrize(
+    ("clause", "earlier", "answer", "person"),
+    [
+        (
+            "when did she start?",
+            "who is the guardian?",
+            "Dr Ada Quill took over in 2021.",
+            "Dr Ada Quill",
+        ),
+        (
+            "what did his report say?",
+            "who chairs it?",
+            "It is chaired by Tom Reed Smith.",
+            "Tom Reed Smith",
+        ),
+        # the earlier question named someone: "he" means that person, already in the search
+        ("when did he say it?", "what did Matt Hancock say?", "Sir Ada Quill said no.", None),
+        ("when did it start?", "who is the guardian?", "Dr Ada Quill took over in 2021.", None),
+        (
+            "when did she start?",
+            "who is the guardian?",
+            "The Health and Social Care Committee.",
+            None,
+        ),
+        (
+            "when did she start?",
+            "who is the guardian?",
+            Refusal("guardian").text() + " Dr Ada Quill",
+            None,
+        ),
+    ],
+)
+def test_referent(clause: str, earlier: str, answer: str, person: str | None) -> None:
+    assert referent(clause, earlier, answer) == person
