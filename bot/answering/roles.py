@@ -57,6 +57,9 @@ _FORMER = re.compile(
     r"|until)\b",
     re.I,
 )
+# "who chairs it?" and "who is the guardian?" ask for the holder now, as "now" does; "who is
+# the first chair?" does not.
+_PRESENT = re.compile(r"\bwho(?:'s|’s|s| is| are)\b|\bwho\s+(?:chairs|heads|leads|runs)\b", re.I)
 WINDOW_CHARS = 90  # how far from a name its role may be written ("Dr X, who chairs the Y")
 FORMER_WINDOW_CHARS = 60  # how far "former", "first" or "had" may be to mark a past holder
 
@@ -98,7 +101,10 @@ def role_asked(clause: str) -> Role | None:
     specific = [r for r in roles if r not in _ANY_ROLE]
     word = (specific or roles)[0]
     asked = frozenset(re.findall(r"[a-z]+", clause.lower()))
-    return Role(word, asked, _NOW.search(clause) is not None)
+    now = _NOW.search(clause) is not None or (
+        _PRESENT.search(clause) is not None and _FORMER.search(clause) is None
+    )
+    return Role(word, asked, now)
 
 
 def first_person(text: str) -> str | None:

@@ -72,6 +72,21 @@ def test_asked_who_holds_it_now_a_former_holder_is_not_the_answer() -> None:
     assert ever is not None and ever.named_by("Its first chair was Chris Carrigan.")
 
 
+@pytest.mark.parametrize(
+    ("clause", "now"),
+    [
+        ("who chairs the advisory group for data", True),  # present tense: the holder now
+        ("whos the national data guardian", True),
+        ("who is the first chair of IGARD", False),  # asks for the first holder
+        ("who was the national data guardian in 2019", False),
+        ("who chaired the advisory group for data", False),
+    ],
+)
+def test_a_present_tense_question_asks_for_the_holder_now(clause: str, now: bool) -> None:
+    role = role_asked(clause)
+    assert role is not None and role.now is now
+
+
 def test_a_name_a_clause_away_from_the_role_answers() -> None:
     role = role_asked("who took over from him as ceo")
     assert role is not None
