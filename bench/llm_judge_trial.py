@@ -107,6 +107,7 @@ def table(rows: Sequence[dict]) -> str:
     lines = [
         f"{len(rows)} questions ({len(answerable)} answerable, {len(near)} near misses); "
         f"judge p50 {seconds[len(seconds) // 2]:.1f} s over {len(seconds)} answers",
+        "",
         "| refuse when p(yes) < | answer hit | near misses refused | wrongly refused |",
         "|---|---|---|---|",
     ]
