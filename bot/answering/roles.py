@@ -46,7 +46,9 @@ _NOT_NAMES = frozenset(
     Record Records Patient Patients Secure Environment Trusted Standard Code Practice Free
     Limited Ltd Inc Commission Tribunal Freedom Access Use Integrated Primary Hospital
     January February March April May June July August September October November December
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    Not No With Without My Our Your Their His Her Its We You They He She Who What Why How
+    Where Which Save Stop Keep Hands Off Campaign""".split()
 )
 # Asked who holds a role now, a holder named as first, former or outgoing is a near miss.
 _NOW = re.compile(

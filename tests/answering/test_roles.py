@@ -56,6 +56,12 @@ def test_a_person_named_beside_the_role_answers() -> None:
         ("which nhs england director signed it", "NHS England Data Services, a directorate"),
         # a name the question already gives
         ("who took over from wes streeting as health secretary", "Wes Streeting, health secretary"),
+        # a campaign's name, not a person's
+        (
+            "whos the national data guardian atm",
+            "The National Data Guardian's office was contacted through the Not With My NHS Data "
+            "campaign.",
+        ),
     ],
 )
 def test_no_one_named_beside_the_role_does_not(clause: str, sentence: str) -> None:

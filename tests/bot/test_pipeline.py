@@ -210,6 +210,12 @@ def test_she_in_a_follow_up_is_the_person_the_answer_named(
         (
             "when did she start?",
             "who is the guardian?",
+            "People wrote through the Not With My NHS Data campaign; Dr Ada Quill replied.",
+            "Dr Ada Quill",
+        ),
+        (
+            "when did she start?",
+            "who is the guardian?",
             Refusal("guardian").text() + " Dr Ada Quill",
             None,
         ),
