@@ -30,6 +30,7 @@ from bot.answering.counted import Counted, counted
 from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed, without_law_years
 from bot.answering.roles import Role, role_asked
+from bot.answering.ruled_out import about_ruled_out, ruled_out
 from bot.answering.scoring import Sentence
 from bot.answering.sums import Purpose, purpose_asked
 
@@ -131,6 +132,7 @@ class Wanted:
     spent: bool = False
     contact: str | None = None  # "email", "phone", "web"
     purpose: Purpose | None = None  # what the money asked about is for: "salary", "ransom"
+    excluded: tuple[frozenset[str], ...] = ()  # "…, not the trial": what the asker rules out
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -146,6 +148,7 @@ class Wanted:
             kind == "money" and _PAID_SO_FAR.search(clause) is not None,
             contact_asked(clause),
             purpose_asked(clause) if kind == "money" else None,
+            ruled_out(question.text),
         )
 
     @property
@@ -156,6 +159,7 @@ class Wanted:
             and not self.limits.any
             and self.role is None
             and self.contact is None
+            and not self.excluded
         )
 
     def met_by(self, s: Sentence) -> bool:
@@ -168,6 +172,7 @@ class Wanted:
             and (self.role is None or self.role.named_by(s.text))
             and (self.contact is None or holds_contact(self.contact, s.text))
             and (self.purpose is None or self.purpose.named_by(s.text))
+            and not about_ruled_out(s.text, self.excluded)
         )
 
     def what(self, plain: str = "") -> str:
