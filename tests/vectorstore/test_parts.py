@@ -11,6 +11,7 @@ from bot.app import App
 from vectorstore.embeddings import SentenceTransformerEmbedder, bundled_model_path, resolve_model
 from vectorstore.hybrid import near_duplicate
 from vectorstore.lock import StoreLock, StoreLockedError
+from vectorstore.store import EF_SEARCH, ChromaStore, embedded_client
 
 
 def test_bundled_model_resolves_to_the_package(tmp_path: Path) -> None:
@@ -84,3 +85,15 @@ def test_question_words_are_not_counted_as_what_a_question_is_about(app: App) ->
     assert index.terms("Who appoints the National Data Guardian?") == index.terms(
         "appoints National Data Guardian"
     )
+
+
+def test_search_is_wide_in_new_and_older_stores(tmp_path: Path) -> None:
+    """HNSW's default candidate list missed true neighbours, differently on each build."""
+    client = embedded_client(tmp_path / "chroma")
+    client.get_or_create_collection(
+        "old", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+    for name in ("old", "new"):
+        ChromaStore(client, name)
+        hnsw = client.get_collection(name, embedding_function=None).configuration["hnsw"]
+        assert hnsw["ef_search"] == EF_SEARCH and hnsw["space"] == "cosine"
