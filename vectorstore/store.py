@@ -47,7 +47,7 @@ BATCH = 2000  # below Chroma's max batch size, large enough to amortise the per-
 SERVER_ORPHAN_AGE_S = 3600
 # HNSW's candidate list when searching. At Chroma's default (100) two fresh builds of the
 # bundled corpus disagreed on the top 5 passages for about 1 question in 120 (a true neighbour
-# missed, differently on each build); at 200 every build found the same ones.
+# missed, differently on each build); at 200, four builds found the same ones.
 EF_SEARCH = 200
 P = ParamSpec("P")
 R = TypeVar("R")
