@@ -10,6 +10,7 @@ Wes Streeting…") are not the answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _ROLE = (
@@ -77,9 +78,8 @@ class Role:
 
     def named_by(self, sentence: str) -> bool:
         """Whether the sentence names a person, not in the question, beside the role."""
-        for match in _NAME.finditer(sentence):
-            words = re.findall(r"[A-Za-z]+", match[0])
-            if {w.lower() for w in words} & self.asked or not _person(match[0], words):
+        for match, words in _people(sentence):
+            if {w.lower() for w in words} & self.asked:
                 continue
             if self.word in _ANY_ROLE:
                 return True
@@ -111,10 +111,15 @@ def role_asked(clause: str) -> Role | None:
 
 def first_person(text: str) -> str | None:
     """The first person a text names ("Dr Nicola Byrne"), or None."""
+    return next((match[0] for match, _ in _people(text)), None)
+
+
+def _people(text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
+    """Each name of a person in the text, with its words."""
     for match in _NAME.finditer(text):
-        if _person(match[0], re.findall(r"[A-Za-z]+", match[0])):
-            return match[0]
-    return None
+        words = re.findall(r"[A-Za-z]+", match[0])
+        if _person(match[0], words):
+            yield match, words
 
 
 def _person(name: str, words: list[str]) -> bool:
