@@ -122,13 +122,14 @@ def counted(clause: str) -> Counted | None:
             break
         phrase.append(word)
     for word in phrase:  # the counted noun is plural: "how many gp practices", "how many ppl"
-        if word in _PLURAL_LIKE or _plural(word):
+        if word in _PLURAL_LIKE or plural(word):
             rate = _RATE.search(match["rest"]) is not None
             return Counted(word, rate, _ACTUAL.search(clause) is not None)
     return None
 
 
-def _plural(word: str) -> bool:
+def plural(word: str) -> bool:
+    """Whether a word reads as a plural ending in -s ("patients", not "access" or "nhs")."""
     return len(word) > 3 and word.endswith("s") and not word.endswith("ss") and "nhs" not in word
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from bot.answering.counted import plural
+
 # "not" opening a clause of its own (after a comma, a dash, a question), up to four words to
 # the next break: "…, not the trial", "? not appointments, like number of people".
 _NOT_THIS = re.compile(
@@ -40,4 +42,4 @@ def about_ruled_out(sentence: str, excluded: tuple[frozenset[str], ...]) -> bool
 
 
 def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    return word[:-1] if plural(word) else word
