@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.acronyms import spelled_out
 from vectorstore.embeddings import Embedder
 from vectorstore.records import Hit, Metadata
 from vectorstore.store import ChromaStore
@@ -93,6 +94,7 @@ class _Snapshot:
     tok: Any = None
     df: Counter[str] = field(default_factory=Counter)
     active: dict[str, str] = field(default_factory=dict)
+    acronyms: dict[str, str] = field(default_factory=dict)  # that the passages spell out
 
 
 class HybridIndex:
@@ -139,7 +141,7 @@ class HybridIndex:
             for doc in tokens.ids:
                 df.update(inverse[i] for i in set(doc))
         pos = {cid: i for i, cid in enumerate(ids)}
-        self._snap = _Snapshot(ids, texts, metas, pos, bm25, tok, df, active)
+        self._snap = _Snapshot(ids, texts, metas, pos, bm25, tok, df, active, spelled_out(texts))
         log.debug("hybrid index: %d chunks, %d documents", len(ids), len(active))
 
     def stale(self) -> bool:
@@ -157,6 +159,10 @@ class HybridIndex:
         snap = self._snap
         n, df = max(1, len(snap.ids)), snap.df.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def is_acronym(self, term: str) -> bool:
+        """Whether a term is an acronym that some passage spells out ("fdp")."""
+        return term in self._snap.acronyms
 
     def query_terms(self, text: str) -> list[str]:
         """A question's stemmed content words; each word the passages never use becomes a

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.answering.generation import prompt as prompts
 from bot.answering.passages import strip_markup
+from vectorstore.acronyms import initials
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]+", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -81,15 +82,6 @@ def names(text: str) -> set[str]:
     return {_POSSESSIVE.sub("", m[0]) for m in found if m.start() > 0 or _is_acronym(m[0])}
 
 
-def acronyms(text: str) -> set[str]:
-    """Initials of runs of capitalised words ("Federated Data Platform" gives "fdp")."""
-    out: set[str] = set()
-    for run in re.findall(r"(?:\b[A-Z][a-z]+(?:\s+(?:of|and|for|the)?\s*)?){2,}", text):
-        initials = "".join(w[0] for w in run.split() if w[0].isupper())
-        out.add(initials.lower())
-    return out
-
-
 def content_words(text: str) -> set[str]:
     """Stemmed words that carry meaning ("stops" and "stop" count as the same word)."""
     words = [_POSSESSIVE.sub("", w) for w in _WORD.findall(text.lower())]
@@ -109,7 +101,7 @@ def lexical_problem(sentence: str, evidence: str) -> str | None:
     missing = sorted(numbers(sentence) - numbers(lowered))
     if missing:
         return f"number not in cited passage: {missing[0]}"
-    known = acronyms(evidence)
+    known = initials(evidence)
     unnamed = sorted(
         n for n in names(sentence) if not _has_word(lowered, n.lower()) and n.lower() not in known
     )
