@@ -67,7 +67,11 @@ class Answerer:
         self.generator = generator  # None: extractive answers only
         self.verifier = verifier or Verifier(embedder.embed)
         self.scorer = SentenceScorer(
-            sentence_vectors.vectors, index.terms, index.idf, calibration.weights
+            sentence_vectors.vectors,
+            index.terms,
+            index.idf,
+            calibration.weights,
+            is_acronym=index.is_acronym,
         )
 
     def with_generator(self, generator: Generator | None) -> Answerer:

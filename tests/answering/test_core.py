@@ -3,6 +3,8 @@ of MiniLM, no store. (End-to-end behaviour is tested with the real model in test
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from fakes import WordEmbedder
@@ -11,7 +13,7 @@ from bot.answering.coverage import QuestionTerms
 from bot.answering.extractive import compose, select
 from bot.answering.generation.verify import Verifier
 from bot.answering.question import Question, QuestionError, question_kind
-from bot.answering.scoring import SentenceScorer, Weights
+from bot.answering.scoring import Sentence, SentenceScorer, Weights
 from vectorstore.hybrid import stems
 from vectorstore.records import Hit
 
@@ -113,3 +115,26 @@ def test_question_terms_measure_a_text_without_the_index() -> None:
     terms = QuestionTerms({"parent": 3.0, "child": 2.0, "opt": 1.0})
     assert terms.coverage("A parent can set it for a child.") == pytest.approx(5 / 6)
     assert terms.coverage("Scotland has its own rules.") == 0.0
+
+
+def test_a_passage_that_never_names_the_asked_thing_does_not_answer_for_it() -> None:
+    """Asked about the FDP contract, the sentence about another Palantir contract loses to the
+    one naming the Federated Data Platform in full, once "fdp" is known as its acronym."""
+    police = hit("Palantir won a contract worth £9 million to run police records.", "Police", 1)
+    fdp = hit(
+        "Palantir and its partners hold the contract for the Federated Data Platform. "
+        "Their Federated Data Platform contract is worth up to £330 million over seven years.",
+        "Contracts",
+        2,
+    )
+    embedder = WordEmbedder()
+    question = "how much is the palantir fdp contract worth?"
+    qvec = embedder.embed([question])[0]
+
+    def best(is_acronym: Callable[[str], bool]) -> Sentence:
+        s = SentenceScorer(scorer(embedder).vectors, stems, lambda t: 1.0, Weights(), is_acronym)
+        return s.score(question, qvec, question_kind(question), s.candidates([police, fdp]))[0]
+
+    assert "£9 million" in best(lambda term: False).text  # the failure this guards against
+    top = best(lambda term: term == "fdp")
+    assert "£330 million" in top.text and not top.unnamed and "fdp" in top.terms
