@@ -7,12 +7,13 @@ scoring or calibration that makes answers worse fails CI.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support import ROOT, make_settings
 
-from bot.app import open_app
+from bot.app import App, open_app
 from bot.evaluate import evaluate, read_items
 from ingest.loaders import DEFAULT_LIMITS, LOADERS
 from vectorstore.embeddings import SentenceTransformerEmbedder
@@ -31,6 +32,11 @@ DEV_FLOORS = {"answer_hit": 0.66, "near_misses_refused": 0.46}
 DEV_CEILINGS = {"false_refusals": 0.04}
 
 
+def score(app: App, questions: list[Path]) -> dict:
+    items = [item for path in questions for item in read_items(path)]
+    return evaluate(items, app.answerer, k=5).metrics()
+
+
 def measure(
     data: Path, embedder: SentenceTransformerEmbedder, folders: list[Path], questions: list[Path]
 ) -> dict:
@@ -38,16 +44,23 @@ def measure(
     with open_app(make_settings(data), embedder) as app:
         report = app.library.ingest(folders)
         assert not report.failed and len(report.added) >= 30
-        items = [item for path in questions for item in read_items(path)]
-        return evaluate(items, app.answerer, k=5).metrics()
+        return score(app, questions)
 
 
 @pytest.fixture(scope="module")
-def metrics(
+def bundled(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> dict:
-    data = tmp_path_factory.mktemp("eval-data")
-    return measure(data, embedder, [ROOT / "corpus"], [ROOT / "eval" / "questions.jsonl"])
+) -> Iterator[App]:
+    """The app over the bundled corpus, as `make run` serves it."""
+    with open_app(make_settings(tmp_path_factory.mktemp("eval-data")), embedder) as app:
+        report = app.library.ingest([ROOT / "corpus"])
+        assert not report.failed and len(report.added) >= 30
+        yield app
+
+
+@pytest.fixture(scope="module")
+def metrics(bundled: App) -> dict:
+    return score(bundled, [ROOT / "eval" / "questions.jsonl"])
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +111,27 @@ def test_within_bounds(request: pytest.FixtureRequest, which: str, name: str) ->
     floors, ceilings = BOUNDS[which]
     assert got[name] >= floors.get(name, 0.0), got
     assert got[name] <= ceilings.get(name, 1.0), got
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        # Not the £9 million police contract, whose passage never names the FDP, nor the £25
+        # million transition contract before the award.
+        ("how much is the palantir fdp contract worth?", "£330 million"),
+        ("how much is the FDP contract worth?", "£330 million"),
+        ("who is the national data guardian?", "Byrne"),
+    ],
+)
+def test_readme_questions_lead_with_their_answer(bundled: App, question: str, lead: str) -> None:
+    """The questions the README shows, answered with the right fact first."""
+    answer = bundled.answerer.ask(question)
+    assert not answer.refused, answer.answer
+    first = answer.answer.split(" [1]")[0]
+    assert lead in first, answer.answer
+
+
+def test_the_index_knows_the_acronyms_the_corpus_spells_out(bundled: App) -> None:
+    index = bundled.answerer.index
+    assert index.is_acronym("fdp") and index.is_acronym("ndit") and index.is_acronym("dars")
+    assert not index.is_acronym("palantir") and not index.is_acronym("nhs")  # never spelled out
