@@ -36,6 +36,11 @@ def select(
     for s in ranked[1:]:
         if len(chosen) >= max_sentences or s.score < best.score - margin:
             break
+        # A runner-up from a passage that never names what the question names by its
+        # initials ("fdp") is about something else: Palantir's police contract is no part of
+        # an answer on its FDP contract.
+        if s.unnamed and not best.unnamed:
+            continue
         if s.overlap > 0 and not any(restates(s, c) for c in chosen):
             chosen.append(s)
     return _with_context(chosen, ranked)

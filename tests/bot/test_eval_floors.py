@@ -131,6 +131,14 @@ def test_readme_questions_lead_with_their_answer(bundled: App, question: str, le
     assert lead in first, answer.answer
 
 
+def test_an_answer_on_the_fdp_contract_cites_no_other_contract(bundled: App) -> None:
+    """The corpus's police contract passage never names the FDP: it is no part of the answer."""
+    answer = bundled.answerer.ask("how much is the palantir fdp contract worth?")
+    assert "£330 million" in answer.answer
+    assert "£9 million" not in answer.answer, answer.answer
+    assert all("police" not in c.title for c in answer.citations), answer.citations
+
+
 def test_the_index_knows_the_acronyms_the_corpus_spells_out(bundled: App) -> None:
     index = bundled.answerer.index
     assert index.is_acronym("fdp") and index.is_acronym("ndit") and index.is_acronym("dars")
