@@ -113,7 +113,10 @@ class SentenceScorer:
             if s.hit.chunk_id not in context:
                 heading = f"{s.hit.meta('title')}. {s.hit.meta('heading')}"
                 context[s.hit.chunk_id] = terms(heading)
-                unnamed[s.hit.chunk_id] = bool(named - terms(f"{heading}. {s.hit.text}"))
+                # Most questions name no acronym: then no passage needs reading in full.
+                unnamed[s.hit.chunk_id] = bool(named) and bool(
+                    named - terms(f"{heading}. {s.hit.text}")
+                )
             sterms = terms(s.text)
             all_terms = frozenset(sterms | context[s.hit.chunk_id])
             novelty = len(sterms - qterms) / max(1, len(sterms))

@@ -8,6 +8,7 @@ scoring or calibration that makes answers worse fails CI.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,22 @@ def score(app: App, questions: list[Path]) -> dict:
     return evaluate(items, app.answerer, k=5).metrics()
 
 
+@contextmanager
+def ingested(
+    data: Path, embedder: SentenceTransformerEmbedder, folders: list[Path]
+) -> Iterator[App]:
+    """The app over a scratch store holding `folders`."""
+    with open_app(make_settings(data), embedder) as app:
+        report = app.library.ingest(folders)
+        assert not report.failed and len(report.added) >= 30
+        yield app
+
+
 def measure(
     data: Path, embedder: SentenceTransformerEmbedder, folders: list[Path], questions: list[Path]
 ) -> dict:
     """Ingest `folders` into a scratch store and score the question files on it."""
-    with open_app(make_settings(data), embedder) as app:
-        report = app.library.ingest(folders)
-        assert not report.failed and len(report.added) >= 30
+    with ingested(data, embedder, folders) as app:
         return score(app, questions)
 
 
@@ -52,9 +62,7 @@ def bundled(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> Iterator[App]:
     """The app over the bundled corpus, as `make run` serves it."""
-    with open_app(make_settings(tmp_path_factory.mktemp("eval-data")), embedder) as app:
-        report = app.library.ingest([ROOT / "corpus"])
-        assert not report.failed and len(report.added) >= 30
+    with ingested(tmp_path_factory.mktemp("eval-data"), embedder, [ROOT / "corpus"]) as app:
         yield app
 
 
