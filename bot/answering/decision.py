@@ -32,7 +32,7 @@ from bot.answering.reading import Constraints, disclaimed, without_law_years
 from bot.answering.roles import Role, role_asked
 from bot.answering.ruled_out import about_ruled_out, ruled_out
 from bot.answering.scoring import Sentence
-from bot.answering.sums import Purpose, purpose_asked
+from bot.answering.sums import Purpose, names_party, party, purpose_asked
 
 _VALUES = {
     "count": re.compile(
@@ -133,6 +133,7 @@ class Wanted:
     contact: str | None = None  # "email", "phone", "web"
     purpose: Purpose | None = None  # what the money asked about is for: "salary", "ransom"
     excluded: tuple[frozenset[str], ...] = ()  # "…, not the trial": what the asker rules out
+    payee: frozenset[str] = frozenset()  # "how much has iqvia been paid so far": iqvia
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -140,15 +141,17 @@ class Wanted:
         kind = question.kind.kind
         if kind == "amount" and not _NOT_MONEY.search(clause):
             kind = "money"
+        spent = kind == "money" and _PAID_SO_FAR.search(clause) is not None
         return cls(
             kind,
             question.constraints,
             counted(clause) if kind == "count" else None,
             role_asked(clause),
-            kind == "money" and _PAID_SO_FAR.search(clause) is not None,
+            spent,
             contact_asked(clause),
             purpose_asked(clause) if kind == "money" else None,
             ruled_out(question.text),
+            party(clause) if spent else frozenset(),
         )
 
     @property
@@ -168,6 +171,7 @@ class Wanted:
             holds_value(self.kind, s.text)
             and self.limits.met_by(s.text, _heading(s), s.hit.text)
             and (not self.spent or _PAID.search(s.text) is not None)
+            and names_party(f"{s.text} {_heading(s)}", self.payee)
             and (self.count is None or self.count.given_by(s.text))
             and (self.role is None or self.role.named_by(s.text))
             and (self.contact is None or holds_contact(self.contact, s.text))
@@ -186,6 +190,8 @@ class Wanted:
             return WORDS[self.contact]
         if self.purpose is not None:
             return f"the {self.purpose.word} asked about"
+        if self.spent:
+            return "what has been paid or spent so far"
         word = _WHAT_WORD.get(self.kind)
         return plain or (f"the {word} asked for" if word else "it")
 

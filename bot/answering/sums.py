@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vectorstore.acronyms import initials
+
 # What the money is for: how a question names it, and the words a sentence about it uses.
 _PURPOSES: dict[str, tuple[str, str]] = {
     "ransom": (r"\bransom", r"ransom|demand"),
@@ -47,3 +49,32 @@ def purpose_asked(clause: str) -> Purpose | None:
         if re.search(asked, clause, re.I):
             return Purpose(word, re.compile(rf"\b(?:{said})", re.I))
     return None
+
+
+# "how much has iqvia (actually) been paid", "has the mod actually paid palantir", "has the
+# hse cyber attack cost ireland": the party before the verb. Not "has it", "has actually been".
+_PARTY = re.compile(
+    r"\b(?:has|have|did)\s+(?:the\s+)?((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
+    r"(?:actually\s+|really\s+)?(?:been\s+|got\s+|gotten\s+)?"
+    r"(?:paid|handed|received|spent|cost|earned|made|got|gotten|given)\b",
+    re.I,
+)
+_NOT_PARTY = frozenset(
+    """it they them he she we you i this that these those actually really been already
+    so far ever even just all""".split()
+)
+
+
+def party(clause: str) -> frozenset[str]:
+    """The words naming who was paid (or paid) in "how much has X been paid so far", lower
+    case; empty when the question leaves it to "it" or "they"."""
+    match = _PARTY.search(clause)
+    if not match:
+        return frozenset()
+    return frozenset(re.findall(r"[a-z]+", match[1].lower())) - _NOT_PARTY
+
+
+def names_party(sentence: str, words: frozenset[str]) -> bool:
+    """Whether a sentence names any word of the party, or its initials ("MoD")."""
+    own = set(re.findall(r"[a-z]+", sentence.lower())) | initials(sentence)
+    return not words or any(w in own or w.rstrip("s") in own for w in words)

@@ -147,6 +147,14 @@ def test_an_answer_on_the_fdp_contract_cites_no_other_contract(bundled: App) -> 
     assert all("police" not in c.title for c in answer.citations), answer.citations
 
 
+def test_the_issues_own_near_miss_is_refused(bundled: App) -> None:
+    """The corpus gives IQVIA's contract value, not what it has been paid; the FAQ sentence on
+    what NHS England paid for licences is about someone else's money."""
+    answer = bundled.answerer.ask("how much has iqvia been paid so far?")
+    assert answer.refused, answer.answer
+    assert "paid or spent so far" in answer.answer
+
+
 def test_the_index_knows_the_acronyms_the_corpus_spells_out(bundled: App) -> None:
     index = bundled.answerer.index
     assert index.is_acronym("fdp") and index.is_acronym("ndit") and index.is_acronym("dars")
