@@ -163,6 +163,7 @@ def print_report(report: SyncReport, *, as_json: bool) -> int:
 
 
 def cmd_ask(app: App, args: argparse.Namespace) -> int:
+    warn_if_empty(app)
     warm(app.answerer.generator)
     if args.question == "-":
         return ask_stream(
@@ -180,6 +181,7 @@ def cmd_ask(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_check(app: App, args: argparse.Namespace) -> int:
+    warn_if_empty(app)
     try:
         checked = ClaimChecker(app.answerer).check(args.message)
     except QuestionError as exc:
@@ -276,6 +278,16 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 def follower(app: App) -> StoreFollower:
     """Picks up other processes' writes to a shared (server) store; off for the embedded one."""
     return StoreFollower(app.library, follow_seconds(app.settings))
+
+
+def warn_if_empty(app: App) -> None:
+    """Every answer from an empty store is a refusal: say why, once, beside the output."""
+    if app.library.stats().documents == 0:
+        print(
+            "warning: the store is empty, so nothing can be answered: run `nhsbot ingest "
+            "corpus` (or `nhsbot run`, which ingests the bundled corpus).",
+            file=sys.stderr,
+        )
 
 
 def ensure_corpus(app: App) -> None:

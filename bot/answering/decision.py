@@ -101,9 +101,10 @@ class Refusal:
     missing: str
     reason: str = ""
 
-    def text(self) -> str:
+    def text(self, nearest: bool = True) -> str:
+        """What the reader is told; `nearest` when passages are listed after it."""
         lead = f"My sources don't cover that: {self.reason}" if self.reason else REFUSAL_LEAD
-        return f"{lead} {NEAREST}"
+        return f"{lead} {NEAREST}" if nearest else lead
 
 
 REFUSAL_LEAD = "My sources don't cover that, so I can't answer it reliably."

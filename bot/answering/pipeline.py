@@ -152,7 +152,8 @@ class Answerer:
         text = found.question.text
         if isinstance(chosen, Refusal):
             nearest_ones = tuple(nearest(found.ranked))
-            return Answer(text, chosen.text(), True, nearest_ones, missing=chosen.missing)
+            refusal = chosen.text(nearest=bool(nearest_ones))
+            return Answer(text, refusal, True, nearest_ones, missing=chosen.missing)
         answer_text, citations = compose(chosen)
         return Answer(text, answer_text, False, tuple(citations))
 

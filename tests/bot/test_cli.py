@@ -58,6 +58,18 @@ def test_ask_json_contract(cli_env: dict[str, str]) -> None:
     assert out["generator"] == "extractive" and "verified_sentences" not in out
 
 
+def test_ask_on_an_empty_store_says_so(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Not "the nearest passages are listed below" with none listed: the store is empty."""
+    env = {**cli_env, "NHSBOT_DATA_DIR": str(tmp_path)}
+    done = nhsbot(["ask", "--json", "who got the FDP contract?"], env)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["refused"] is True and out["citations"] == []
+    assert "listed below" not in out["answer"]
+    assert "the store is empty" in done.stderr and "nhsbot ingest" in done.stderr
+    assert "the store is empty" not in nhsbot(["ask", "who got it?"], cli_env).stderr
+
+
 def test_check_prints_a_verdict_per_claim(cli_env: dict[str, str]) -> None:
     message = (
         "The national data opt-out applies only in England. "
