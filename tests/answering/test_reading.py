@@ -161,7 +161,7 @@ def test_paid_so_far_is_not_answered_by_what_the_contract_is_worth() -> None:
     q = Question("how much has iqvia actually been paid so far under the contract")
     worth = sentence("IQVIA won a three-year contract worth £28 million.")
     refusal = answerable(q, [worth])
-    assert isinstance(refusal, Refusal) and "the amount asked for" in refusal.text()
+    assert isinstance(refusal, Refusal) and "what has been paid or spent so far" in refusal.text()
     paid = sentence("By March 2025 NHS England had paid IQVIA £9.1 million.")
     assert answerable(q, [worth, paid]) == [paid]
     assert answerable(Question("how much is the iqvia contract worth"), [worth]) == [worth]
