@@ -33,7 +33,10 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "count",
         re.compile(
-            r"\bhow many\b|\bnumber of\b|\bhow long\b|\bhow old\b|\bpercent|\bproportion\b", re.I
+            r"\bhow many\b|\bnumber of\b|\bhow long\b|\bhow old\b|\bpercent|\bproportion\b"
+            # "what's the opt-out figure for 2025?", "what was the rate before and after?"
+            r"|\bwhat\w*\b[^?]*\b(?:figures?|totals?|rates?|stats|statistics)\b",
+            re.I,
         ),
     ),
     (

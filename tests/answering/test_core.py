@@ -111,6 +111,23 @@ def test_the_asking_part_of_a_chatty_message_is_what_is_read() -> None:
     assert question.kind.kind == "yesno" or question.kind.kind == "other"
 
 
+@pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        ("whats the national data opt out figure for 2025", "count"),
+        ("what was the opt out rate before and after june 2021", "count"),
+        ("whats the total for scotland", "count"),
+        ("whats the actual headline figure the nhs put on it", "count"),
+        # a figure asked with "how much" is an amount; a yes/no question stays one
+        ("how much is the total contract worth", "amount"),
+        ("does opting out stop my data going to the ons for stats", "yesno"),
+    ],
+)
+def test_a_figure_or_a_rate_asked_for_is_a_number(clause: str, kind: str) -> None:
+    """A disclaimer or a definition is no answer to "what's the figure for 2025"."""
+    assert question_kind(clause).kind == kind
+
+
 def test_question_terms_measure_a_text_without_the_index() -> None:
     terms = QuestionTerms({"parent": 3.0, "child": 2.0, "opt": 1.0})
     assert terms.coverage("A parent can set it for a child.") == pytest.approx(5 / 6)
