@@ -1,6 +1,7 @@
 """Questions asking for a way to get in touch: a phone number, an email address, a web
-address. Such a question is answered only by a sentence that holds one: "is there an email
-address for complaints?" is not answered by "you can complain using the online form"."""
+address, the hours a line is open. Such a question is answered only by a sentence that holds
+one: "is there an email address for complaints?" is not answered by "you can complain using
+the online form", nor "what hours is the helpline open?" by the helpline's number."""
 
 from __future__ import annotations
 
@@ -20,10 +21,23 @@ _NOUNS = {
     "web": r"web ?site|web address|url|web ?page|link",
 }
 _ASKS = {
-    kind: re.compile(rf"\b{_ASKING}(?:{noun})\b|\b(?:{noun}){_FOR}", re.I)
-    for kind, noun in _NOUNS.items()
+    # First: "what hours is the helpline open?" asks for hours, not the helpline's number.
+    "hours": re.compile(
+        r"\bopening (?:hours|times)\b|\bwhat (?:hours|times?|days)\b[^?]*\b(?:open|closed?)\b"
+        r"|\bwhen (?:is|are)\b[^?]*\bopen\b|\bwhat time does\b[^?]*\b(?:open|close)\b",
+        re.I,
+    ),
+    **{
+        kind: re.compile(rf"\b{_ASKING}(?:{noun})\b|\b(?:{noun}){_FOR}", re.I)
+        for kind, noun in _NOUNS.items()
+    },
 }
 _HOLDS = {
+    "hours": re.compile(
+        r"\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b|\b\d{1,2}[.:]\d\d\b|\b24 hours\b"
+        r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekdays?\b|\bround the clock\b",
+        re.I,
+    ),
     "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
     "phone": re.compile(r"(?<!\d)0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}(?!\d)|\b(?:111|119|999)\b"),
     "web": re.compile(
@@ -31,11 +45,17 @@ _HOLDS = {
     ),
 }
 # What the missing thing is called in a refusal.
-WORDS = {"email": "an email address", "phone": "a phone number", "web": "a web address"}
+WORDS = {
+    "hours": "the opening hours",
+    "email": "an email address",
+    "phone": "a phone number",
+    "web": "a web address",
+}
 
 
 def contact_asked(clause: str) -> str | None:
-    """Which way of getting in touch a question asks for ("email", "phone", "web"), or None."""
+    """Which way of getting in touch a question asks for ("email", "phone", "web", "hours"),
+    or None."""
     return next((kind for kind, pattern in _ASKS.items() if pattern.search(clause)), None)
 
 

@@ -14,7 +14,8 @@ Before the coverage model weighs the evidence, checks that need no weighing:
   4. a question asking who holds a role ("who chairs…", "which minister…") is answered only
      by a sentence naming a person beside that role (bot/answering/roles.py);
   5. a question asking for a phone number, an email or a web address is answered only by a
-     sentence holding one (bot/answering/contacts.py).
+     sentence holding one, and "what hours is it open?" only by opening hours
+     (bot/answering/contacts.py).
 A refusal says what is missing, then lists the nearest passages as not the answer. So does a
 choice of sentences led by a source saying what it lacks (`says_it_lacks`).
 """
@@ -131,7 +132,7 @@ class Wanted:
     count: Counted | None = None
     role: Role | None = None
     spent: bool = False
-    contact: str | None = None  # "email", "phone", "web"
+    contact: str | None = None  # "email", "phone", "web", "hours"
     purpose: Purpose | None = None  # what the money asked about is for: "salary", "ransom"
     excluded: tuple[frozenset[str], ...] = ()  # "…, not the trial": what the asker rules out
     payee: frozenset[str] = frozenset()  # "how much has iqvia been paid so far": iqvia
