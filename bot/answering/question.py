@@ -18,7 +18,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "amount",
         re.compile(
             r"\bhow much\b|\bcost|\bworth\b|\bvalue\b|\bprice|\bpaid\b"
-            r"|\bspen[dt]|\bbudget|\bfine[sd]?\b",
+            r"|\bspen[dt]|\bbudget|\bfine[sd]?\b|\bpenalt(?:y|ies)\b",
             re.I,
         ),
     ),

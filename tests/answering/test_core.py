@@ -120,11 +120,13 @@ def test_the_asking_part_of_a_chatty_message_is_what_is_read() -> None:
         ("whats the actual headline figure the nhs put on it", "count"),
         # a figure asked with "how much" is an amount; a yes/no question stays one
         ("how much is the total contract worth", "amount"),
+        ("what penalty does palantir have to pay if it breaches the contract", "amount"),
         ("does opting out stop my data going to the ons for stats", "yesno"),
     ],
 )
 def test_a_figure_or_a_rate_asked_for_is_a_number(clause: str, kind: str) -> None:
-    """A disclaimer or a definition is no answer to "what's the figure for 2025"."""
+    """A disclaimer or a definition is no answer to "what's the figure for 2025", nor a
+    recommendation to use the break clause to "what penalty does it have to pay"."""
     assert question_kind(clause).kind == kind
 
 
