@@ -6,8 +6,9 @@ Before the coverage model weighs the evidence, checks that need no weighing:
   2. a question asking for a number, an amount or a date is answered only by a sentence
      holding one: "how many people" by a number of people (bot/answering/counted.py), "how
      much does it cost" by a sum of money, "how much has X been paid so far" by a sentence
-     about what was paid or spent, "how much is the guardian paid" by a sum said to be a
-     salary (bot/answering/sums.py);
+     about what was paid to (or by) whom the question names, "how much is the guardian paid"
+     by a sum said to be a salary (bot/answering/sums.py), and "when did it finish?" not by
+     a sentence telling only when it began (bot/answering/phases.py);
   3. a question naming a year, a month, a devolved nation or a list item ("the 4th aim") is
      answered only by a sentence whose passage names them (and which is that item), not by
      one dated to another year;
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 from bot.answering.contacts import WORDS, contact_asked, holds_contact
 from bot.answering.counted import Counted, counted
+from bot.answering.phases import phase_asked, tells_phase
 from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed, without_law_years
 from bot.answering.roles import Role, role_asked
@@ -136,6 +138,7 @@ class Wanted:
     purpose: Purpose | None = None  # what the money asked about is for: "salary", "ransom"
     excluded: tuple[frozenset[str], ...] = ()  # "…, not the trial": what the asker rules out
     payee: frozenset[str] = frozenset()  # "how much has iqvia been paid so far": iqvia
+    phase: str | None = None  # "when did it finish?": "end"; "when did it start?": "start"
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -154,6 +157,7 @@ class Wanted:
             purpose_asked(clause) if kind == "money" else None,
             ruled_out(question.text),
             party(clause) if spent else frozenset(),
+            phase_asked(clause) if kind == "date" else None,
         )
 
     @property
@@ -179,6 +183,7 @@ class Wanted:
             and (self.contact is None or holds_contact(self.contact, s.text))
             and (self.purpose is None or self.purpose.named_by(s.text))
             and not about_ruled_out(s.text, self.excluded)
+            and (self.phase is None or tells_phase(s.text, self.phase))
         )
 
     def what(self, plain: str = "") -> str:
