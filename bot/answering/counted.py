@@ -37,6 +37,11 @@ _NUMBER = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_MONTH = re.compile(
+    r"^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)$",
+    re.I,
+)
 # Words that end the phrase a number heads: "six letters for each user", "42 ICBs in 2026".
 _PHRASE_ENDS = frozenset(
     "for to with by in on at from per each who which that was were is are had have has".split()
@@ -85,7 +90,7 @@ class Counted:
         words = re.findall(r"[\w£$€][\w,.'’%-]*", sentence.lower())
         for i, word in enumerate(words):
             token = word.strip(",.")
-            if not _NUMBER.match(token) or _YEAR.match(token):
+            if not _NUMBER.match(token) or _YEAR.match(token) or _day(words, i):
                 continue
             after = words[i + 1 : i + 1 + WINDOW]
             if not self._follows(after):
@@ -126,6 +131,12 @@ def counted(clause: str) -> Counted | None:
             rate = _RATE.search(match["rest"]) is not None
             return Counted(word, rate, _ACTUAL.search(clause) is not None)
     return None
+
+
+def _day(words: list[str], i: int) -> bool:
+    """Whether the number at `i` is the day of a date ("Friday 1 May 2026", "May 1")."""
+    near = [w.strip(",.") for w in words[max(0, i - 1) : i + 2 : 2]]
+    return words[i].strip(",.").isdigit() and any(_MONTH.match(w) for w in near)
 
 
 def plural(word: str) -> bool:

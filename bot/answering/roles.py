@@ -53,7 +53,7 @@ _NOT_NAMES = frozenset(
 )
 # Asked who holds a role now, a holder named as first, former or outgoing is a near miss.
 _NOW = re.compile(
-    r"\b(now|currently|current|atm|rn|at the moment|today|these days|present)\b", re.I
+    r"\b(now|currently|current|atm|rn|at the moment|today|these days|present|new|newly)\b", re.I
 )
 _FORMER = re.compile(
     r"\b(first|former|formerly|previous|previously|then|ex|founding|original|outgoing|late|had"

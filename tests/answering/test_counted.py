@@ -54,6 +54,11 @@ def test_a_number_of_the_counted_thing_answers(clause: str, sentence: str) -> No
     [
         # numbers of something else, and dates, are near misses
         ("how many people opted out in july 2021", "On 19 July 2021 the minister wrote to GPs."),
+        # the day of a date is no count of what follows it
+        (
+            "how many gp practices actually joined the bma action",
+            "From Friday 1 May 2026 the BMA urged practices in England to act.",
+        ),
         ("how many gp practices send data to cprd", "CPRD was set up in 2012 with 3 partners."),
         ("how many complaints does the ico get", "Organisations had 40 days to reply, for £10."),
         # the number counts another noun first ("six letters for each user")
@@ -83,5 +88,6 @@ def test_asked_how_many_so_far_an_aim_is_not_an_answer() -> None:
     so_far = counted("how many babies have been signed up to the generation study so far")
     assert so_far is not None and so_far.actual and not so_far.given_by(aim)
     assert so_far.given_by("By March 2026, 30,000 babies had taken part.")
+    assert so_far.given_by("By 1 June, 1,200 babies had taken part.")
     target = counted("how many babies does the generation study want")
     assert target is not None and target.given_by(aim)

@@ -83,6 +83,7 @@ def test_asked_who_holds_it_now_a_former_holder_is_not_the_answer() -> None:
     [
         ("who chairs the advisory group for data", True),  # present tense: the holder now
         ("whos the national data guardian", True),
+        ("the name of the person appointed as the new chair of the group", True),  # not the first
         ("who is the first chair of IGARD", False),  # asks for the first holder
         ("who was the national data guardian in 2019", False),
         ("who chaired the advisory group for data", False),
