@@ -135,7 +135,7 @@ def counted(clause: str) -> Counted | None:
 
 def _day(words: list[str], i: int) -> bool:
     """Whether the number at `i` is the day of a date ("Friday 1 May 2026", "May 1")."""
-    near = [w.strip(",.") for w in words[max(0, i - 1) : i + 2 : 2]]
+    near = [words[j].strip(",.") for j in (i - 1, i + 1) if 0 <= j < len(words)]
     return words[i].strip(",.").isdigit() and any(_MONTH.match(w) for w in near)
 
 

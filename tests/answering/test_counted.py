@@ -59,6 +59,7 @@ def test_a_number_of_the_counted_thing_answers(clause: str, sentence: str) -> No
             "how many gp practices actually joined the bma action",
             "From Friday 1 May 2026 the BMA urged practices in England to act.",
         ),
+        ("how many people were on the list", "16 March 2020: the government advises people."),
         ("how many gp practices send data to cprd", "CPRD was set up in 2012 with 3 partners."),
         ("how many complaints does the ico get", "Organisations had 40 days to reply, for £10."),
         # the number counts another noun first ("six letters for each user")
