@@ -46,8 +46,10 @@ _VALUES = {
     "amount": re.compile(r"\d|[£$€]|\b(million|billion|thousand|free|no charge|nothing)\b", re.I),
     # "How much does it cost?" is answered by a sum of money, not by any number ("applications
     # rose by 35 per cent").
+    # "1.7 million people" is a count, not a sum: a sum has its currency.
     "money": re.compile(
-        r"[£$€]\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m|k|thousand|pounds|pence|p)\b"
+        r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:million\s+|billion\s+|m\s+|bn\s+)?"
+        r"(pounds|pence|p|euros?|dollars?|gbp|eur|usd)\b"
         r"|\b(free|no charge|nothing|without charge)\b",
         re.I,
     ),

@@ -146,6 +146,10 @@ def test_a_how_much_question_about_money_needs_a_sum_of_money() -> None:
     assert answerable(q, [a_share, a_fee]) == [a_fee]
     share = Question("by how much did DARS applications go up in 2018")
     assert answerable(share, [a_share]) == [a_share]
+    # a sum has its currency: "1.7 million people" is a count
+    assert not holds_value("money", "About 1.7 million extra people were added.")
+    assert holds_value("money", "It cost £1.7 million") and holds_value("money", "€10m")
+    assert holds_value("money", "a fine of 92 million pounds")
 
 
 def test_a_who_chairs_question_needs_a_person_named_as_chair() -> None:
