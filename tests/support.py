@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.answering.decision import Refusal, answerable
+from bot.answering.question import Question
 from bot.answering.scoring import Sentence
 from bot.settings import Settings
 from vectorstore.records import Hit
@@ -37,3 +39,11 @@ def sentence(text: str, rank: int = 0, overlap: float = 0.5, title: str = "Brief
     """A candidate sentence that is the whole of its own passage."""
     hit = Hit(f"c{rank}", f"d{rank}", text, {"title": title, "heading": ""}, 1.0, 0.5, 1.0, {})
     return Sentence(rank, hit, 0, len(text), overlap=overlap)
+
+
+def refusal_text(question: Question, sentences: list[Sentence]) -> str:
+    """What the reader is told when none of `sentences` may answer `question` (fails the test
+    when one may)."""
+    result = answerable(question, sentences)
+    assert isinstance(result, Refusal), result
+    return result.text()

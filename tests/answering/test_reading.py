@@ -4,7 +4,7 @@ does not give; and the checks that refuse before any weighing."""
 from __future__ import annotations
 
 import pytest
-from support import sentence
+from support import refusal_text, sentence
 
 from bot.answering.decision import Refusal, answerable, holds_value, says_it_lacks
 from bot.answering.question import Question
@@ -100,8 +100,7 @@ def test_a_what_is_question_is_not_refused_for_a_missing_detail() -> None:
 def test_a_figure_for_another_year_is_no_answer() -> None:
     q = Question("whats the national data opt out figure for 2025")
     other_year = sentence("As of April 2023, 3.4 million people had opted out.")
-    refusal = answerable(q, [other_year])
-    assert isinstance(refusal, Refusal) and "2025" in refusal.text()
+    assert "2025" in refusal_text(q, [other_year])
     right_year = sentence("In March 2025, 3.6 million people had opted out.")
     assert answerable(q, [other_year, right_year]) == [right_year]
 
@@ -131,8 +130,7 @@ def test_a_how_many_question_needs_a_sentence_with_a_number() -> None:
 def test_a_how_many_question_needs_a_number_of_what_it_counts() -> None:
     q = Question("how many people opted out in july 2021 after gpdpr was paused")
     a_date = sentence("On 19 July 2021, health minister Jo Churchill wrote to all GPs.")
-    refusal = answerable(q, [a_date])
-    assert isinstance(refusal, Refusal) and "a number of people" in refusal.text()
+    assert "a number of people" in refusal_text(q, [a_date])
     a_count = sentence("In July 2021, 1.3 million people opted out of GP data sharing.")
     assert answerable(q, [a_date, a_count]) == [a_count]
 
@@ -140,8 +138,7 @@ def test_a_how_many_question_needs_a_number_of_what_it_counts() -> None:
 def test_a_how_much_question_about_money_needs_a_sum_of_money() -> None:
     q = Question("how much does it cost to apply for data through DARS")
     a_share = sentence("Applications to DARS rose by 35 per cent in 2018.")
-    refusal = answerable(q, [a_share])
-    assert isinstance(refusal, Refusal) and "the amount asked for" in refusal.text()
+    assert "the amount asked for" in refusal_text(q, [a_share])
     a_fee = sentence("DARS charges £2,000 for a standard application.")
     assert answerable(q, [a_share, a_fee]) == [a_fee]
     share = Question("by how much did DARS applications go up in 2018")
@@ -155,8 +152,7 @@ def test_a_how_much_question_about_money_needs_a_sum_of_money() -> None:
 def test_a_who_chairs_question_needs_a_person_named_as_chair() -> None:
     q = Question("who chaired the uk biobank oversight committee that wrote the report")
     no_name = sentence("UK Biobank's Oversight Committee investigated the incident.")
-    refusal = answerable(q, [no_name])
-    assert isinstance(refusal, Refusal) and "the name of the chair." in refusal.text()
+    assert "the name of the chair." in refusal_text(q, [no_name])
     named = sentence("Professor Jane Smith, who chaired the Oversight Committee, said so.")
     assert answerable(q, [no_name, named]) == [named]
 
@@ -164,8 +160,7 @@ def test_a_who_chairs_question_needs_a_person_named_as_chair() -> None:
 def test_paid_so_far_is_not_answered_by_what_the_contract_is_worth() -> None:
     q = Question("how much has iqvia actually been paid so far under the contract")
     worth = sentence("IQVIA won a three-year contract worth £28 million.")
-    refusal = answerable(q, [worth])
-    assert isinstance(refusal, Refusal) and "what has been paid or spent so far" in refusal.text()
+    assert "what has been paid or spent so far" in refusal_text(q, [worth])
     paid = sentence("By March 2025 NHS England had paid IQVIA £9.1 million.")
     assert answerable(q, [worth, paid]) == [paid]
     assert answerable(Question("how much is the iqvia contract worth"), [worth]) == [worth]

@@ -4,9 +4,9 @@ the answer."""
 from __future__ import annotations
 
 import pytest
-from support import sentence
+from support import refusal_text, sentence
 
-from bot.answering.decision import Refusal, answerable
+from bot.answering.decision import answerable
 from bot.answering.question import Question
 from bot.answering.sums import party, purpose_asked
 
@@ -34,8 +34,7 @@ def test_what_the_money_is_for_is_read(clause: str, purpose: str | None) -> None
 def test_a_sum_for_something_else_is_no_answer() -> None:
     q = Question("how much does the national data guardian get paid?")
     contract = sentence("NHS England has paid £330 million for seven years of licences.")
-    refusal = answerable(q, [contract])
-    assert isinstance(refusal, Refusal) and "salary" in refusal.text()
+    assert "salary" in refusal_text(q, [contract])
     salary = sentence("The guardian's salary is £75,000 a year.")
     assert answerable(q, [contract, salary]) == [salary]
 
@@ -65,8 +64,7 @@ def test_money_paid_to_someone_else_is_no_answer() -> None:
     """The issue's own example: what NHS England paid for licences is not what IQVIA got."""
     q = Question("how much has iqvia been paid so far?")
     licences = sentence("NHS England has paid for seven years of licences, funded by £330m.")
-    refusal = answerable(q, [licences])
-    assert isinstance(refusal, Refusal) and "paid or spent so far" in refusal.text()
+    assert "paid or spent so far" in refusal_text(q, [licences])
     paid = sentence("By March 2025 IQVIA had been paid £9 million of its £28 million.")
     assert answerable(q, [licences, paid]) == [paid]
     # A passage titled with the party speaks of it; "HSE" stands for the spelled-out name.
