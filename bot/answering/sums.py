@@ -66,8 +66,8 @@ _NOT_PARTY = frozenset(
 
 
 def party(clause: str) -> frozenset[str]:
-    """The words naming who was paid (or paid) in "how much has X been paid so far", lower
-    case; empty when the question leaves it to "it" or "they"."""
+    """The words naming who was paid, or who paid, in "how much has X been paid so far",
+    lower case; empty when the question leaves it to "it" or "they"."""
     match = _PARTY.search(clause)
     if not match:
         return frozenset()
@@ -75,6 +75,7 @@ def party(clause: str) -> frozenset[str]:
 
 
 def names_party(sentence: str, words: frozenset[str]) -> bool:
-    """Whether a sentence names any word of the party, or its initials ("MoD")."""
+    """Whether a sentence names any word of the party, or spells out a name with those
+    initials ("Health Service Executive" for "hse")."""
     own = set(re.findall(r"[a-z]+", sentence.lower())) | initials(sentence)
     return not words or any(w in own or w.rstrip("s") in own for w in words)
