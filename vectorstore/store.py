@@ -49,6 +49,12 @@ SERVER_ORPHAN_AGE_S = 3600
 # bundled corpus disagreed on the top 5 passages for about 1 question in 120 (a true neighbour
 # missed, differently on each build); at 200, four builds found the same ones.
 EF_SEARCH = 200
+# HNSW built on one thread. Chroma rebuilds the part of the index written since its last sync
+# each time a process opens the store, and hnswlib's build on several threads inserts in a
+# different order each time: the same question, on the same store, then found a different
+# 24th-nearest passage now and then, and one eval question flipped between refused and
+# answered from run to run.
+BUILD_THREADS = 1
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -62,10 +68,22 @@ def embedded_client(path: Path) -> Any:
 
 
 def _search_wide(collection: Any) -> None:
-    """A store made before EF_SEARCH keeps the lower setting until told (it is not rebuilt)."""
+    """A store made before EF_SEARCH or BUILD_THREADS keeps its old settings until told."""
     hnsw = (collection.configuration or {}).get("hnsw") or {}
-    if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:
-        collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+    if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH or build_threads(collection) != BUILD_THREADS:
+        collection.modify(
+            configuration={"hnsw": {"ef_search": EF_SEARCH, "num_threads": BUILD_THREADS}}
+        )
+
+
+def build_threads(collection: Any) -> int | None:
+    """The threads the collection's HNSW index is built with (Chroma keeps this in the
+    collection's schema, not in its `configuration`); None when the schema doesn't say."""
+    try:
+        keys = collection.schema.serialize_to_json()["keys"]
+        return keys["#embedding"]["float_list"]["vector_index"]["config"]["hnsw"]["num_threads"]
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def _guarded(method: Callable[P, R]) -> Callable[P, R]:
@@ -93,7 +111,13 @@ class ChromaStore:
             self._chunks = client.get_or_create_collection(
                 name,
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
+                configuration={
+                    "hnsw": {
+                        "space": "cosine",
+                        "ef_search": EF_SEARCH,
+                        "num_threads": BUILD_THREADS,
+                    }
+                },
             )
             _search_wide(self._chunks)
             self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)

@@ -11,7 +11,7 @@ from bot.app import App
 from vectorstore.embeddings import SentenceTransformerEmbedder, bundled_model_path, resolve_model
 from vectorstore.hybrid import near_duplicate
 from vectorstore.lock import StoreLock, StoreLockedError
-from vectorstore.store import EF_SEARCH, ChromaStore, embedded_client
+from vectorstore.store import EF_SEARCH, ChromaStore, build_threads, embedded_client
 
 
 def test_bundled_model_resolves_to_the_package(tmp_path: Path) -> None:
@@ -88,7 +88,8 @@ def test_question_words_are_not_counted_as_what_a_question_is_about(app: App) ->
 
 
 def test_search_is_wide_in_new_and_older_stores(tmp_path: Path) -> None:
-    """HNSW's default candidate list missed true neighbours, differently on each build."""
+    """HNSW's default candidate list missed true neighbours, differently on each build; a
+    build on several threads differed from process to process."""
     client = embedded_client(tmp_path / "chroma")
     client.get_or_create_collection(
         "old", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
@@ -97,3 +98,4 @@ def test_search_is_wide_in_new_and_older_stores(tmp_path: Path) -> None:
         ChromaStore(client, name)
         hnsw = client.get_collection(name, embedding_function=None).configuration["hnsw"]
         assert hnsw["ef_search"] == EF_SEARCH and hnsw["space"] == "cosine"
+        assert build_threads(client.get_collection(name, embedding_function=None)) == 1
