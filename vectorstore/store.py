@@ -50,10 +50,10 @@ SERVER_ORPHAN_AGE_S = 3600
 # missed, differently on each build); at 200, four builds found the same ones.
 EF_SEARCH = 200
 # HNSW built on one thread. Chroma rebuilds the part of the index written since its last sync
-# each time a process opens the store, and hnswlib's build on several threads inserts in a
-# different order each time: the same question, on the same store, then found a different
-# 24th-nearest passage now and then, and one eval question flipped between refused and
-# answered from run to run.
+# each time a process opens the store, and hnswlib's build on several threads links the graph
+# differently each time: the same question, on the same store, now and then got a slightly
+# different list of nearest passages, and one eval question flipped between refused and
+# answered from run to run (chroma-core/chroma#2675).
 BUILD_THREADS = 1
 P = ParamSpec("P")
 R = TypeVar("R")
