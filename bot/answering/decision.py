@@ -179,7 +179,7 @@ class Wanted:
             holds_value(self.kind, s.text)
             and self.limits.met_by(s.text, _heading(s), s.hit.text)
             and (not self.spent or _PAID.search(s.text) is not None)
-            and names_party(f"{s.text} {_heading(s)}", self.payee)
+            and (not self.payee or names_party(f"{s.text} {_heading(s)}", self.payee))
             and (self.count is None or self.count.given_by(s.text))
             and (self.role is None or self.role.named_by(s.text))
             and (self.contact is None or holds_contact(self.contact, s.text))
