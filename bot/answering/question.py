@@ -51,6 +51,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _YES_NO = re.compile(
     r"^\s*(can|could|does|do|did|is|are|was|were|will|would|should|has|have|may|must)\b", re.I
 )
+_QUESTION_WORD = re.compile(r"\b(how|what\w*|when|where|which|who\w*|whose|whom|why)\b", re.I)
 
 _PATTERNS = {
     "amount": re.compile(
@@ -81,6 +82,10 @@ class QuestionKind:
 
 
 def question_kind(question: str) -> QuestionKind:
+    # "was the clinic fined?", "is the contract worth more than £330m?" ask yes or no: the
+    # words of a kind count only beside a question word ("how much was it fined?").
+    if _YES_NO.search(question) and not _QUESTION_WORD.search(question):
+        return QuestionKind("yesno")
     for kind, pattern in _KINDS:
         if pattern.search(question):
             return QuestionKind(kind)

@@ -130,6 +130,22 @@ def test_a_figure_or_a_rate_asked_for_is_a_number(clause: str, kind: str) -> Non
     assert question_kind(clause).kind == kind
 
 
+@pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        ("was the london clinic itself fined by the ico", "yesno"),
+        ("can the national data guardian fine anyone or enforce stuff", "yesno"),
+        ("is the fdp contract worth more than the first one", "yesno"),
+        # beside a question word, the words of a kind decide it
+        ("was it fined, and how much", "amount"),
+        ("did they say when the deadline is", "date"),
+    ],
+)
+def test_a_yes_or_no_question_is_one_whatever_its_words(clause: str, kind: str) -> None:
+    """ "Was it fined?" is answered by "it was not fined", which holds no sum of money."""
+    assert question_kind(clause).kind == kind
+
+
 def test_question_terms_measure_a_text_without_the_index() -> None:
     terms = QuestionTerms({"parent": 3.0, "child": 2.0, "opt": 1.0})
     assert terms.coverage("A parent can set it for a child.") == pytest.approx(5 / 6)
