@@ -16,7 +16,10 @@ Before the coverage model weighs the evidence, checks that need no weighing:
      by a sentence naming a person beside that role (bot/answering/roles.py);
   5. a question asking for a phone number, an email or a web address is answered only by a
      sentence holding one, and "what hours is it open?" only by opening hours
-     (bot/answering/contacts.py).
+     (bot/answering/contacts.py);
+  6. a question asking whether something happened ("was anyone arrested?", "did the ICO
+     fine them?") is answered only by a sentence mentioning that event, or its not happening
+     (bot/answering/events.py).
 A refusal says what is missing, then lists the nearest passages as not the answer. So does a
 choice of sentences led by a source saying what it lacks (`says_it_lacks`).
 """
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 
 from bot.answering.contacts import WORDS, contact_asked, holds_contact
 from bot.answering.counted import Counted, counted
+from bot.answering.events import Event, event_asked
 from bot.answering.phases import phase_asked, tells_phase
 from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed, without_law_years
@@ -141,6 +145,7 @@ class Wanted:
     excluded: tuple[frozenset[str], ...] = ()  # "…, not the trial": what the asker rules out
     payee: frozenset[str] = frozenset()  # "how much has iqvia been paid so far": iqvia
     phase: str | None = None  # "when did it finish?": "end"; "when did it start?": "start"
+    event: Event | None = None  # "was anyone arrested?": an arrest, or that there was none
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -160,6 +165,7 @@ class Wanted:
             ruled_out(question.text),
             party(clause) if spent else frozenset(),
             phase_asked(clause) if kind == "date" else None,
+            event_asked(clause) if kind == "yesno" else None,
         )
 
     @property
@@ -171,6 +177,7 @@ class Wanted:
             and self.role is None
             and self.contact is None
             and not self.excluded
+            and self.event is None
         )
 
     def met_by(self, s: Sentence) -> bool:
@@ -186,6 +193,7 @@ class Wanted:
             and (self.purpose is None or self.purpose.named_by(s.text))
             and not about_ruled_out(s.text, self.excluded)
             and (self.phase is None or tells_phase(s.text, self.phase))
+            and (self.event is None or self.event.mentioned_by(s.text))
         )
 
     def what(self, plain: str = "") -> str:
@@ -221,6 +229,8 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
         where = wanted.limits.describe()
         reason = f"none of the passages I found gives {wanted.what('it')} for {where}."
         return Refusal(f"{missing} ({where})", reason)
+    if wanted.event is not None:
+        return Refusal(missing, f"none of the passages I found mentions {wanted.event.words}.")
     return Refusal(missing, f"none of the passages I found gives {wanted.what()}.")
 
 
