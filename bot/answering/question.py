@@ -52,6 +52,7 @@ _YES_NO = re.compile(
     r"^\s*(can|could|does|do|did|is|are|was|were|will|would|should|has|have|may|must)\b", re.I
 )
 _QUESTION_WORD = re.compile(r"\b(how|what\w*|when|where|which|who\w*|whose|whom|why)\b", re.I)
+_COMPARES = re.compile(r"\bdifference between\b|\bwhat(?:'s|s| is)? the difference\b", re.I)
 
 _PATTERNS = {
     "amount": re.compile(
@@ -86,8 +87,14 @@ def question_kind(question: str) -> QuestionKind:
     # words of a kind count only beside a question word ("how much was it fined?").
     if _YES_NO.search(question) and not _QUESTION_WORD.search(question):
         return QuestionKind("yesno")
+    # "in the bupa fine story what's SWAN?": what comes before the question word sets the
+    # scene; "what's the difference between a reprimand and a fine?" asks for no sum.
+    start = _QUESTION_WORD.search(question)
+    asking = question[start.start() :] if start else question
+    if _COMPARES.search(asking):
+        return QuestionKind("other")
     for kind, pattern in _KINDS:
-        if pattern.search(question):
+        if pattern.search(asking):
             return QuestionKind(kind)
     if _YES_NO.search(question):
         return QuestionKind("yesno")

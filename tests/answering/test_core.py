@@ -139,6 +139,9 @@ def test_a_figure_or_a_rate_asked_for_is_a_number(clause: str, kind: str) -> Non
         # beside a question word, the words of a kind decide it
         ("was it fined, and how much", "amount"),
         ("did they say when the deadline is", "date"),
+        # what comes before the question word sets the scene; a comparison asks for no sum
+        ("in the bupa fine story what's swan", "other"),
+        ("whats actually the difference between a reprimand and a fine", "other"),
     ],
 )
 def test_a_yes_or_no_question_is_one_whatever_its_words(clause: str, kind: str) -> None:
