@@ -86,9 +86,23 @@ class Role:
             if self.now and _FORMER.search(_around(sentence, match, FORMER_WINDOW_CHARS)):
                 continue
             around = _around(sentence, match, WINDOW_CHARS)
-            if re.search(rf"\b{re.escape(self.word[:5])}", around, re.I):
+            if re.search(rf"\b(?:{_written(self.word)})", around, re.I):
                 return True
         return False
+
+
+# Not a shadow, permanent (civil servant) or general (union) secretary.
+_MINISTER = (
+    r"minis|(?<!shadow )(?:secretary of state|(?:health|home|foreign|defence|culture|business"
+    r"|justice|education|science|technology|digital|transport|environment|work and pensions)"
+    r" secretary)"
+)
+
+
+def _written(role: str) -> str:
+    """How a sentence may name the role: by its own word, or (a minister) by a title every
+    holder of which is one: "Health Secretary Matt Hancock" is a minister."""
+    return _MINISTER if role[:5] == "minis" else re.escape(role[:5])
 
 
 def _around(sentence: str, match: re.Match[str], chars: int) -> str:
@@ -111,13 +125,19 @@ def role_asked(clause: str) -> Role | None:
 
 def first_person(text: str) -> str | None:
     """The first person a text names ("Dr Nicola Byrne"), or None."""
-    return next((match[0] for match, _ in _people(text)), None)
+    for match, words in _people(text):
+        return match[0][match[0].index(words[0]) :]  # from its first word: "Matt Hancock"
+    return None
 
 
 def _people(text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
-    """Each name of a person in the text, with its words."""
+    """Each name of a person in the text, with its words (a title such as "Dr" kept, a role
+    written before it dropped: "Health Secretary Matt Hancock" is Matt Hancock)."""
     for match in _NAME.finditer(text):
         words = re.findall(r"[A-Za-z]+", match[0])
+        if not _TITLE.match(match[0]):
+            while words and words[0] in _NOT_NAMES:
+                words = words[1:]
         if _person(match[0], words):
             yield match, words
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.question import question_kind
-from bot.answering.roles import role_asked
+from bot.answering.roles import first_person, role_asked
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,22 @@ def test_a_name_a_clause_away_from_the_role_answers() -> None:
     assert role.named_by(
         "Alex Snow, a former banker who founded the broker Evolution, took over as CEO in 2022."
     )
+
+
+def test_a_secretary_of_state_is_a_minister_but_a_shadow_one_is_not() -> None:
+    role = role_asked("who was the minister that went to the commons and blamed a legacy system")
+    assert role is not None
+    assert role.named_by("Health Secretary Matt Hancock made a statement in the Commons.")
+    assert not role.named_by("Labour's shadow health secretary, Jonathan Ashworth, said so.")
+    assert not role.named_by("The permanent secretary, Sir Chris Wormald, wrote back.")
+    # the other way round, a minister is not the secretary asked about
+    secretary = role_asked("whats the name of the defence secretary who signed it")
+    assert secretary is not None
+    assert not secretary.named_by("The minister Lord Bethell said it would be signed.")
+
+
+def test_the_role_written_before_a_name_is_not_part_of_it() -> None:
+    assert first_person("Health Secretary Matt Hancock told MPs on Monday.") == "Matt Hancock"
+    assert first_person("Dr Nicola Byrne, the guardian, said so.") == "Dr Nicola Byrne"
+    role = role_asked("who was the health secretary then")
+    assert role is not None and role.named_by("Health Secretary Matt Hancock told MPs on Monday.")
