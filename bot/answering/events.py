@@ -33,8 +33,8 @@ _EVENTS: dict[str, tuple[str, str, str]] = {
     # What was paid, or not: "it demands payment in bitcoin" says neither.
     "pay": (
         r"pa(?:y|id|ying)",
-        r"paid|refus\w*|declin\w*|(?:not|never|n['’]t) (?:to )?pay\w*|payments? (?:was|were) made"
-        r"|made (?:a |any )?payments?",
+        r"paid|refus\w*|declin\w*|(?:not|never|n['’]t|without) (?:to )?pay\w*|a penny"
+        r"|payments? (?:was|were) made|made (?:a |any )?payments?|free\b|for nothing",
         "a payment",
     ),
     "delete": (

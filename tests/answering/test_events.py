@@ -59,6 +59,13 @@ def test_a_sentence_saying_it_did_not_happen_answers() -> None:
     assert answerable(q, [topic, no_fine]) == [no_fine]
 
 
+def test_free_answers_whether_anyone_paid() -> None:
+    q = Question("did amazon pay the nhs anything for the health pages or was it free")
+    topic = sentence("Amazon's Alexa reads out NHS health pages when people ask it questions.")
+    free = sentence("Amazon got a royalty-free licence, without paying a penny for it.")
+    assert answerable(q, [topic, free]) == [free]
+
+
 def test_a_question_about_a_power_is_not_read_as_an_event() -> None:
     q = Question("can the national data guardian fine anyone?")
     powers = sentence("The National Data Guardian is not a regulator and has no powers to enforce.")
