@@ -55,7 +55,8 @@ format: install
 
 eval: install  ## the tuned set, the dev set, then the blind set (never tuned on), each on a scratch store
 	$(BIN)/nhsbot eval eval/questions.jsonl --corpus corpus
-	$(BIN)/nhsbot eval eval/dev/G1.jsonl eval/dev/G2.jsonl --corpus corpus eval/dev/docs
+	$(BIN)/nhsbot eval eval/dev/G1.jsonl eval/dev/G2.jsonl eval/dev/G3.jsonl eval/dev/G4.jsonl \
+		--corpus corpus eval/dev/docs
 	$(BIN)/nhsbot eval eval/blind/corpus_questions.jsonl eval/blind/docs_questions.jsonl \
 		--corpus corpus eval/blind/docs
 
