@@ -35,7 +35,7 @@ from bot.answering.counted import Counted, counted
 from bot.answering.events import Event, event_asked
 from bot.answering.phases import phase_asked, tells_phase
 from bot.answering.question import Question
-from bot.answering.reading import Constraints, disclaimed, without_law_years
+from bot.answering.reading import Constraints, disclaimed, unknown, without_law_years
 from bot.answering.roles import Role, role_asked
 from bot.answering.ruled_out import about_ruled_out, ruled_out
 from bot.answering.scoring import Sentence
@@ -89,6 +89,8 @@ _CUES = {
         re.I,
     ),
     "date": re.compile(r"\b(dates?|when|years?|months?|days?|timetable|deadline|how long)\b", re.I),
+    # "it has not been reported whether he was charged" answers no "was he charged?"
+    "yesno": re.compile(r"\b(?:whether|if)\b", re.I),
     "name": re.compile(
         r"\b(who|names?|individuals?|person|people|chair|members?|organisations?|firms?"
         r"|compan(?:y|ies)|ministers?|directors?|officials?|suppliers?|bodies|body)\b",
@@ -241,7 +243,7 @@ def says_it_lacks(question: Question, chosen: Sequence[Sentence]) -> Refusal | N
     if not chosen or _DEFINITION.search(question.clause):
         return None
     what = disclaimed(chosen[0].text)
-    return Refusal(what, f"my sources say they don't give {what}.") if what else None
+    return Refusal(what, f"my sources say {unknown(what)}.") if what else None
 
 
 def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | None:
@@ -259,7 +261,7 @@ def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | Non
             continue
         cue = _CUES.get(kind)
         if cue.search(what) if cue else (rank == 0 and s.overlap >= FULL_OVERLAP):
-            return Refusal(what, f"my sources say they don't give {what}.")
+            return Refusal(what, f"my sources say {unknown(what)}.")
     return None
 
 

@@ -76,6 +76,48 @@ _DISCLAIMER = re.compile(
     re.I,
 )
 
+_NEGATED = re.compile(r"\b(?:not|never|no)\b", re.I)
+# How news and reports say a fact is not public: "it has not been reported whether he was
+# charged", "neither the ICO nor the company has said whether…", "nor was it made public
+# what the investigation concluded", "the split had not been published", "NHS Digital never
+# named the provider", "it is not known how many…".
+_UNSAID = (
+    r"(?:said|say|says|published|publish|reported|report|disclosed|disclose|revealed|reveal"
+    r"|named|name|confirmed|confirm|released|release|stated|state|explained|explain|announced"
+    r"|announce|identified|identify|made\s+public|make\s+public|specified|specify)"
+)
+_WHAT_UNSAID = (
+    r"(?P<what>(?:whether|how|what|who|whom|which|when|where|why|the|its|their|any)\b[^.;]+)"
+)
+_UNSAID_PATTERNS = (
+    # "it has not been reported whether…", "the ICO did not say how much…", "never named the…"
+    re.compile(
+        r"\b(?:(?:has|have|had|did|does|do|was|were|is|are)\s*(?:not|n['’]t)|never)\s+(?:yet\s+)?"
+        rf"(?:been\s+)?(?:publicly\s+|officially\s+)?{_UNSAID}\s+(?:publicly\s+)?{_WHAT_UNSAID}",
+        re.I,
+    ),
+    # "neither X nor Y has said whether…", "nor was it made public what…"
+    re.compile(
+        r"\b(?:neither\b[^.;]{0,80}?\bnor\b[^.;]{0,60}?\b(?:has|have|had|did)|nor\s+(?:has|have"
+        rf"|had|did|does|do|was|were|is)\b[^.;]{{0,40}}?)\s+(?:been\s+)?{_UNSAID}\s+{_WHAT_UNSAID}",
+        re.I,
+    ),
+    # "it is not known how many…", "it remains unclear whether…"
+    re.compile(
+        r"\b(?:is|are|was|were|remains?|remained)\s+(?:not\s+(?:known|clear)|unknown|unclear)\s+"
+        r"(?P<what>(?:whether|how|what|who|which|when|why|if)\b[^.;]+)",
+        re.I,
+    ),
+    # "the final split of the £6.6 million had not been published", "no estimate was published
+    # of how many…" (passive): what comes before the verb is what is missing
+    re.compile(
+        r"(?:^|[,:;]\s*)(?P<what>(?:the|its|their|no)\s(?:[^,.;]|(?<=\d)\.(?=\d)){3,120}?)\s+(?:(?:has|have|had)\s+"
+        r"(?:not\s+|never\s+)?(?:yet\s+)?been\s+|(?:was|were|is|are)\s+(?:not\s+|never\s+)?(?:yet\s+)?)"
+        r"(?:published|disclosed|released|made\s+public|revealed|announced)\b",
+        re.I,
+    ),
+)
+
 
 def asked_clause(message: str) -> str:
     """The part of a message that asks: in a chatty message with asides, the last sentence
@@ -101,11 +143,31 @@ def years_in(sentence: str) -> list[str]:
 def disclaimed(sentence: str) -> str | None:
     """What a sentence says its sources don't give ("the number of babies recruited"), or
     None when it says no such thing."""
-    match = _DISCLAIMER.search(sentence)
+    match = _DISCLAIMER.search(sentence) or _unsaid(sentence)
     if not match:
         return None
     what = re.split(r",\s*(?:and|but|so|which|as)\b|\s+\(", match["what"])[0]
+    what = re.sub(r"^no\b", "any", re.sub(r"^(?:The|Its|Their|No)\b", lambda m: m[0].lower(), what))
     return " ".join(what.split()).rstrip(" ,:;") or None
+
+
+def _unsaid(sentence: str) -> re.Match[str] | None:
+    # The passive form first: in "the split had not been published when we went to press",
+    # the split is missing, not "when we went to press".
+    passive, *others = reversed(_UNSAID_PATTERNS)
+    match = passive.search(sentence)
+    # "no estimate was published" says it is missing; "the report was published" does not
+    if match and _NEGATED.search(match[0]):
+        return match
+    return next((m for m in (p.search(sentence) for p in reversed(others)) if m), None)
+
+
+def unknown(what: str) -> str:
+    """How a refusal says a source lacks `what`: "it is not known whether he was charged",
+    "they don't give the number of babies"."""
+    if re.match(r"(?:whether|how|what|who|whom|which|when|where|why|if)\b", what, re.I):
+        return f"it is not known {what}"
+    return f"they don't give {what}"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from bot.answering.generation.claims import content_words, lexical_problem, nega
 from bot.answering.passages import strip_markup
 from bot.answering.pipeline import Answerer, Retrieved
 from bot.answering.question import check_question
-from bot.answering.reading import disclaimed
+from bot.answering.reading import disclaimed, unknown
 from bot.answering.scoring import Sentence
 from ingest.sentences import sentence_spans
 
@@ -371,7 +371,7 @@ class ClaimChecker:
         for r in closest:
             lacking = disclaimed(r.text)
             if lacking:
-                return "not covered", f"the sources say they don't give {lacking}", r.sentence
+                return "not covered", f"the sources say {unknown(lacking)}", r.sentence
         if about:
             return "not covered", "no source sentence settles it; the closest are below", None
         return "not covered", "my sources don't cover this", None

@@ -71,10 +71,41 @@ def test_asked_clause(message: str, clause: str) -> None:
         ),
         ("The contract is worth £330 million.", None),
         ("Patients do not have to give consent for direct care.", None),
+        # how news reports say a fact is not public
+        (
+            "It has not been reported whether the former employee has been charged.",
+            "whether the former employee has been charged",
+        ),
+        (
+            "Neither the ICO nor the company has said whether the penalty was paid in full.",
+            "whether the penalty was paid in full",
+        ),
+        (
+            "Nor was it made public what the internal investigation concluded.",
+            "what the internal investigation concluded",
+        ),
+        ("NHS Digital never named the global service provider.", "the global service provider"),
+        ("It is not known how many contacts were reached.", "how many contacts were reached"),
+        (
+            "The final split of the £6.6 million had not been published when we went to press.",
+            "the final split of the £6.6 million",
+        ),
+        ("No estimate was published of how many infections it caused.", "any estimate"),
+        ("The report was published in May 2019.", None),
+        ("The minister did not say that the scheme would end.", None),
     ],
 )
 def test_disclaimed(sentence: str, missing: str | None) -> None:
     assert disclaimed(sentence) == missing
+
+
+def test_a_report_saying_it_is_not_known_whether_it_happened_refuses_a_yes_no_question() -> None:
+    q = Question("did the bupa guy ever get caught? was he charged with anything")
+    unsaid = sentence("It has not been reported whether the former employee has been charged.")
+    other = sentence("The former employee took the details of 547,000 customers.", rank=1)
+    refusal = answerable(q, [unsaid, other])
+    assert isinstance(refusal, Refusal)
+    assert "it is not known whether the former employee has been charged" in refusal.text()
 
 
 def test_a_source_saying_it_lacks_the_figure_makes_a_refusal_that_says_so() -> None:
@@ -170,7 +201,7 @@ def test_an_answer_led_by_a_source_saying_it_lacks_the_fact_is_a_refusal() -> No
     lacks = sentence("The sources reviewed do not record when, or whether, the action ended.")
     refusal = says_it_lacks(Question("is the bma data sharing action over yet"), [lacks])
     assert refusal is not None and refusal.missing == "when, or whether, the action ended"
-    assert "don't give when, or whether" in refusal.text()
+    assert "it is not known when, or whether, the action ended" in refusal.text()
     answer = sentence("The BMA ended the action on 1 October 2026.")
     assert says_it_lacks(Question("is the bma action over yet"), [answer, lacks]) is None
     assert says_it_lacks(Question("what is the bma action"), [lacks]) is None
