@@ -34,6 +34,12 @@ _FURNITURE = re.compile(
     r"|page last (?:reviewed|updated)\b)",
     re.I,
 )
+_AD_MARK = re.compile(
+    r"^\s*\[?(?:(?P<end>end of (?:advertisement|advert))|advertisement|advert"
+    r"|sponsored(?: content)?|promoted|paid (?:content|post))\]?\s*$",
+    re.I,
+)
+AD_MAX_LINES = 3
 FURNITURE_MAX_CHARS = 200  # a longer line is article text, whatever it starts with
 # "News | Health | Politics | Money | Sign in": a menu is short items between bars or bullets.
 _MENU_BAR = re.compile(r"\s[|•·]\s")
@@ -64,8 +70,27 @@ def read_saved_page(text: str) -> SavedPage:
         _note(details, match[1].lower(), match[2].strip())
     else:
         start = len(lines)
-    body = [line for line in lines[start:] if not _furniture(line)]
+    body = [line for line in _without_adverts(lines[start:]) if not _furniture(line)]
     return SavedPage("\n".join(body).strip("\n"), details)
+
+
+def _without_adverts(lines: list[str]) -> list[str]:
+    """The lines without adverts: the few lines after an "ADVERTISEMENT" marker, up to a blank
+    line or "END OF ADVERTISEMENT" ("Highland holiday cottages - book now and save 10% >"
+    was being quoted as an answer)."""
+    kept: list[str] = []
+    left = 0  # lines of an advert still to drop
+    for line in lines:
+        mark = _AD_MARK.match(line)
+        if mark:
+            left = 0 if mark["end"] else AD_MAX_LINES
+            continue
+        if left and line.strip() and len(line.strip()) <= FURNITURE_MAX_CHARS:
+            left -= 1
+            continue
+        left = 0
+        kept.append(line)
+    return kept
 
 
 def _note(details: dict[str, str], key: str, value: str) -> None:

@@ -48,3 +48,21 @@ def test_plain_text_without_a_header_is_untouched() -> None:
     text = "Opt-out figures\n\nThe national data opt-out began in 2018."
     page = read_saved_page(text)
     assert page.text == text and page.details == {}
+
+
+def test_adverts_go_with_their_markers() -> None:
+    text = (
+        "Title: Reprimand for health board\n\n"
+        "The board was reprimanded in 2023.\n\n"
+        "ADVERTISEMENT\nHighland holiday cottages - book now for summer and save 10% >\n"
+        "END OF ADVERTISEMENT\n"
+        "It must send the regulator an update in June.\n\n"
+        "Advertisement\nSwitch your broadband today - no price rises mid-contract.\n\n"
+        "Advertisement\n\n"
+        "What happens next\nThe board has added the recommendations to its plan.\n"
+    )
+    page = read_saved_page(text).text
+    assert "cottages" not in page and "broadband" not in page
+    assert "ADVERTISEMENT" not in page.upper()
+    for kept in ("reprimanded in 2023", "update in June", "What happens next", "to its plan"):
+        assert kept in page
