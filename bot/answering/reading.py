@@ -143,6 +143,7 @@ def years_in(sentence: str) -> list[str]:
 def disclaimed(sentence: str) -> str | None:
     """What a sentence says its sources don't give ("the number of babies recruited"), or
     None when it says no such thing."""
+    sentence = re.sub(r"\*\*|__|`", "", sentence)  # "has **not been published**"
     match = _DISCLAIMER.search(sentence) or _unsaid(sentence)
     if not match:
         return None

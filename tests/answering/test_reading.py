@@ -91,6 +91,7 @@ def test_asked_clause(message: str, clause: str) -> None:
             "the final split of the £6.6 million",
         ),
         ("No estimate was published of how many infections it caused.", "any estimate"),
+        ("The result has **not been published**, so we cannot say.", "the result"),
         ("The report was published in May 2019.", None),
         ("The minister did not say that the scheme would end.", None),
     ],
