@@ -51,6 +51,14 @@ _NOT_NAMES = frozenset(
     Not No With Without My Our Your Their His Her Its We You They He She Who What Why How
     Where Which Save Stop Keep Hands Off Campaign""".split()
 )
+# Words of an office written before a name: "Health Secretary Matt Hancock", "Information
+# Commissioner John Edwards" (not "The London Clinic": "The" is no office).
+_OFFICE_WORDS = frozenset(
+    """Health Home Foreign Defence Culture Business Justice Education Science Technology Digital
+    Transport Environment Shadow Junior Deputy Permanent Secretary State Minister Prime Chief
+    Executive Officer Director Chair Commissioner Information National Data Guardian Medical
+    Clinical Caldicott""".split()
+)
 # Asked who holds a role now, a holder named as first, former or outgoing is a near miss.
 _NOW = re.compile(
     r"\b(now|currently|current|atm|rn|at the moment|today|these days|present|new|newly)\b", re.I
@@ -136,7 +144,7 @@ def _people(text: str) -> Iterator[tuple[re.Match[str], list[str]]]:
     for match in _NAME.finditer(text):
         words = re.findall(r"[A-Za-z]+", match[0])
         if not _TITLE.match(match[0]):
-            while words and words[0] in _NOT_NAMES:
+            while len(words) > 2 and words[0] in _OFFICE_WORDS:
                 words = words[1:]
         if _person(match[0], words):
             yield match, words

@@ -117,5 +117,6 @@ def test_a_secretary_of_state_is_a_minister_but_a_shadow_one_is_not() -> None:
 def test_the_role_written_before_a_name_is_not_part_of_it() -> None:
     assert first_person("Health Secretary Matt Hancock told MPs on Monday.") == "Matt Hancock"
     assert first_person("Dr Nicola Byrne, the guardian, said so.") == "Dr Nicola Byrne"
+    assert first_person("The London Clinic said it would act.") is None  # "The" is no office
     role = role_asked("who was the health secretary then")
     assert role is not None and role.named_by("Health Secretary Matt Hancock told MPs on Monday.")
