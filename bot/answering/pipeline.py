@@ -132,7 +132,8 @@ class Answerer:
     def decide(self, found: Retrieved) -> list[Sentence] | Refusal:
         """The sentences to quote, or a Refusal when the sources don't answer the question:
         no sentence may answer it (bot/answering/decision.py), or the coverage model says the
-        best of those that may are not about it."""
+        best of those that may are not about it, or that the best sentences before those
+        checks are not (a check only refuses: it never makes an answer surer)."""
         candidates = answerable(found.question, found.ranked)
         if isinstance(candidates, Refusal):
             log.debug("refused: no sentence holds what is asked")
@@ -143,7 +144,10 @@ class Answerer:
             return lacking
         features = self.features(found, chosen)
         coverage = self.calibration.coverage
-        covered = bool(found.hits) and coverage.covered(features)
+        # Also weighed on what would be quoted without the checks: a check may only refuse,
+        # never make the model surer (the sentences it keeps can share more of the question).
+        unchecked = self.features(found, select(found.ranked, **self.calibration.selection))
+        covered = bool(found.hits) and coverage.covered(features) and coverage.covered(unchecked)
         log.debug("decided (covered=%s, p=%.2f)", covered, coverage.probability(features))
         return chosen if covered else Refusal(found.question.clause.rstrip(" ?"))
 

@@ -6,6 +6,7 @@ import pytest
 from support import make_settings
 
 from bot.answering.decision import Refusal
+from bot.answering.extractive import select
 from bot.answering.question import QuestionError, is_follow_up, referent
 from bot.app import App, open_app
 from vectorstore.embeddings import SentenceTransformerEmbedder
@@ -223,3 +224,27 @@ def test_she_in_a_follow_up_is_the_person_the_answer_named(
 )
 def test_referent(clause: str, earlier: str, answer: str, person: str | None) -> None:
     assert referent(clause, earlier, answer) == person
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much is palantirs fdp deal worth??",
+        "who won the fdp contract",
+        "who runs the platform day to day",
+        "how many trusts use the fdp",
+        "when did the national data opt out start",
+    ],
+)
+def test_a_check_only_refuses_it_never_makes_the_model_surer(app: App, question: str) -> None:
+    """What the checks let through is weighed as it is, and as what would have been quoted
+    without them: an answer needs both to pass the coverage threshold."""
+    answerer = app.answerer
+    found = answerer.retrieve_for(answerer.read(question), answerer.top_k)
+    decided = answerer.decide(found)
+    unchecked = select(found.ranked, **answerer.calibration.selection)
+    coverage = answerer.calibration.coverage
+    if not coverage.covered(answerer.features(found, unchecked)):
+        assert isinstance(decided, Refusal)
+    if not isinstance(decided, Refusal):
+        assert coverage.covered(answerer.features(found, decided))
