@@ -19,7 +19,9 @@ Before the coverage model weighs the evidence, checks that need no weighing:
      (bot/answering/contacts.py);
   6. a question asking whether something happened ("was anyone arrested?", "did the ICO
      fine them?") is answered only by a sentence mentioning that event, or its not happening
-     (bot/answering/events.py).
+     (bot/answering/events.py);
+  7. "who…" with no role asked is answered only by a sentence naming a person or a body the
+     question does not ("an outside partner spotted it" names nobody).
 A refusal says what is missing, then lists the nearest passages as not the answer. So does a
 choice of sentences led by a source saying what it lacks (`says_it_lacks`).
 """
@@ -36,7 +38,7 @@ from bot.answering.events import Event, event_asked
 from bot.answering.phases import phase_asked, tells_phase
 from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed, unknown, without_law_years
-from bot.answering.roles import Role, role_asked
+from bot.answering.roles import Role, names_anyone, role_asked
 from bot.answering.ruled_out import about_ruled_out, ruled_out
 from bot.answering.scoring import Sentence
 from bot.answering.sums import Purpose, names_party, party, purpose_asked
@@ -148,6 +150,7 @@ class Wanted:
     payee: frozenset[str] = frozenset()  # "how much has iqvia been paid so far": iqvia
     phase: str | None = None  # "when did it finish?": "end"; "when did it start?": "start"
     event: Event | None = None  # "was anyone arrested?": an arrest, or that there was none
+    someone: frozenset[str] | None = None  # "who…": the question's words (not the answer)
 
     @classmethod
     def by(cls, question: Question) -> Wanted:
@@ -168,6 +171,7 @@ class Wanted:
             party(clause) if spent else frozenset(),
             phase_asked(clause) if kind == "date" else None,
             event_asked(clause) if kind == "yesno" else None,
+            _words(clause) if kind == "name" and _WHO.search(clause) else None,
         )
 
     @property
@@ -180,6 +184,7 @@ class Wanted:
             and self.contact is None
             and not self.excluded
             and self.event is None
+            and self.someone is None
         )
 
     def met_by(self, s: Sentence) -> bool:
@@ -196,6 +201,7 @@ class Wanted:
             and not about_ruled_out(s.text, self.excluded)
             and (self.phase is None or tells_phase(s.text, self.phase))
             and (self.event is None or self.event.mentioned_by(s.text))
+            and (self.someone is None or names_anyone(s.text, self.someone))
         )
 
     def what(self, plain: str = "") -> str:
@@ -213,6 +219,13 @@ class Wanted:
             return "what has been paid or spent so far"
         word = _WHAT_WORD.get(self.kind)
         return plain or (f"the {word} asked for" if word else "it")
+
+
+_WHO = re.compile(r"^\W*who(?:'s|’s|s)?\b", re.I)
+
+
+def _words(clause: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", clause.lower()))
 
 
 def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence] | Refusal:

@@ -157,3 +157,16 @@ def _person(name: str, words: list[str]) -> bool:
         return True
     plain = [w for w in words if w not in _NOT_NAMES]
     return len(plain) >= 2 and words[0] not in _NOT_NAMES
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’-]*(?:\s+(?:of\s+|and\s+|for\s+)?[A-Z][\w&'’-]*)*")
+
+
+def names_anyone(sentence: str, asked: frozenset[str]) -> bool:
+    """Whether a sentence names a person or a body the question does not ("Accenture",
+    "Privacy International"): "an outside partner spotted it" answers no "who…"."""
+    for run in _CAPITALISED_RUN.finditer(sentence):
+        words = re.findall(r"[A-Za-z]+", run[0])
+        if any(w not in _NOT_NAMES and w.lower() not in asked and len(w) > 1 for w in words):
+            return True
+    return False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from support import sentence
 
-from bot.answering.question import question_kind
-from bot.answering.roles import first_person, role_asked
+from bot.answering.decision import Refusal, answerable
+from bot.answering.question import Question, question_kind
+from bot.answering.roles import first_person, names_anyone, role_asked
 
 
 @pytest.mark.parametrize(
@@ -120,3 +122,13 @@ def test_the_role_written_before_a_name_is_not_part_of_it() -> None:
     assert first_person("The London Clinic said it would act.") is None  # "The" is no office
     role = role_asked("who was the health secretary then")
     assert role is not None and role.named_by("Health Secretary Matt Hancock told MPs on Monday.")
+
+
+def test_who_is_answered_by_a_sentence_naming_someone_the_question_does_not() -> None:
+    asked = frozenset("who was the outside partner that tipped bupa off".split())
+    assert not names_anyone("Bupa found out when an outside partner spotted the data.", asked)
+    assert names_anyone("Bupa found out when Acme Security spotted the data.", asked)
+    assert names_anyone("Accenture runs the service for NHS England.", asked)
+    q = Question("who was the outside partner that tipped bupa off about the data being for sale")
+    nobody = sentence("Bupa only found out on 16 June 2017, when an outside partner alerted it.")
+    assert isinstance(answerable(q, [nobody]), Refusal)
