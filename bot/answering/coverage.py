@@ -83,7 +83,8 @@ def coverage_features(
 
 def term_coverage(qterms: Sequence[str], idf: dict[str, float], terms: set[str]) -> float:
     """The share of the question's terms, weighted by rarity, among `terms` (a text's)."""
-    return sum(idf[t] for t in set(qterms) & terms) / (sum(idf.values()) or 1.0)
+    # fsum: exact, so the order a set is read in (it changes with each process) changes nothing
+    return math.fsum(idf[t] for t in set(qterms) & terms) / (math.fsum(idf.values()) or 1.0)
 
 
 @dataclass(frozen=True)

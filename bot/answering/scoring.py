@@ -7,6 +7,7 @@ itself. Picking by similarity alone favours sentences that only restate the topi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -102,8 +103,10 @@ class SentenceScorer:
     ) -> list[Sentence]:
         """Score sentences, best first."""
         qterms = set(self.terms(question))
-        qweight = sum(self.idf(t) for t in qterms) or 1.0
-        share = lambda terms: sum(self.idf(t) for t in qterms & terms) / qweight  # noqa: E731
+        # fsum: exact, so the order a set is read in (it changes with each process) can't
+        # reorder two sentences that score the same
+        qweight = math.fsum(self.idf(t) for t in qterms) or 1.0
+        share = lambda terms: math.fsum(self.idf(t) for t in qterms & terms) / qweight  # noqa: E731
         named = {t for t in qterms if self.is_acronym(t)}
         terms = lambda text: set(self.terms(text)) | (initials(text) & qterms)  # noqa: E731
         context: dict[str, set[str]] = {}

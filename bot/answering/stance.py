@@ -12,6 +12,7 @@ kind (a year, a month, an amount, a percentage, a count) or says the opposite.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -434,11 +435,13 @@ def _read(
     """The sentence with the share of the claim's terms, weighted by rarity, that it holds,
     counting its passage's title and heading and the sentence before it ("It is worth …"
     says what "it" is there): "Oracle" in a claim weighs more than "said"."""
-    total = sum(weights.values()) or 1.0
+    total = math.fsum(weights.values()) or 1.0
     own = set(terms(f"{_before(s)} {s.text}"))
     known = s.terms | own
-    held = sum(w for term, w in weights.items() if term in known) / total
-    return _Reading(s, similarity, held, sum(w for t, w in weights.items() if t in own) / total)
+    held = math.fsum(w for term, w in weights.items() if term in known) / total
+    return _Reading(
+        s, similarity, held, math.fsum(w for t, w in weights.items() if t in own) / total
+    )
 
 
 _PRONOUN = re.compile(r"(it|its|they|their|this|that|these|those|he|she|his|her)\b", re.I)
