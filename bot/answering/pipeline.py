@@ -142,12 +142,17 @@ class Answerer:
         lacking = says_it_lacks(found.question, chosen)
         if lacking:
             return lacking
-        features = self.features(found, chosen)
+        signals = self.store_signals(found)
+        features = self.features(found, chosen, signals)
         coverage = self.calibration.coverage
         # Also weighed on what would be quoted without the checks: a check may only refuse,
         # never make the model surer (the sentences it keeps can share more of the question).
-        unchecked = self.features(found, select(found.ranked, **self.calibration.selection))
-        covered = bool(found.hits) and coverage.covered(features) and coverage.covered(unchecked)
+        unchecked = select(found.ranked, **self.calibration.selection)
+        covered = (
+            bool(found.hits)
+            and coverage.covered(features)
+            and (unchecked == chosen or coverage.covered(self.features(found, unchecked, signals)))
+        )
         log.debug("decided (covered=%s, p=%.2f)", covered, coverage.probability(features))
         return chosen if covered else Refusal(found.question.clause.rstrip(" ?"))
 
@@ -180,16 +185,28 @@ class Answerer:
         return dataclasses.replace(answer, timings_ms={**answer.timings_ms, "total": total})
 
     # --- what the steps measure --------------------------------------------------------------
-    def features(self, found: Retrieved, chosen: Sequence[Sentence]) -> dict[str, float]:
-        """The coverage model's signals for one question (bot/answering/coverage.py)."""
+    def features(
+        self,
+        found: Retrieved,
+        chosen: Sequence[Sentence],
+        signals: tuple[float, set[str]] | None = None,
+    ) -> dict[str, float]:
+        """The coverage model's signals for one question (bot/answering/coverage.py), with
+        `chosen` as the sentences quoted; `signals` from `store_signals` when already read."""
         idf = found.terms.idf
+        known, passage_terms = signals or self.store_signals(found)
+        return coverage_features(
+            list(idf), idf, known, passage_terms, found.hits, found.ranked, chosen
+        )
+
+    def store_signals(self, found: Retrieved) -> tuple[float, set[str]]:
+        """What the coverage signals read from the store, whichever sentences are quoted: the
+        share of the question's words it knows, and the question terms in the top passages."""
         known = self.index.known_share(found.question.query)
         passage_terms: set[str] = set()
         for hit in found.hits[:3]:
             passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))
-        return coverage_features(
-            list(idf), idf, known, passage_terms, found.hits, found.ranked, chosen
-        )
+        return known, passage_terms
 
     def terms(self, query: str) -> QuestionTerms:
         """The query's terms (in order, each once) and how rare each is in the store."""
