@@ -38,7 +38,7 @@ from bot.answering.events import Event, event_asked
 from bot.answering.phases import phase_asked, tells_phase
 from bot.answering.question import Question
 from bot.answering.reading import Constraints, disclaimed, unknown, without_law_years
-from bot.answering.roles import Role, names_anyone, role_asked
+from bot.answering.roles import Role, names_anyone, question_words, role_asked
 from bot.answering.ruled_out import about_ruled_out, ruled_out
 from bot.answering.scoring import Sentence
 from bot.answering.sums import Purpose, names_party, party, purpose_asked
@@ -171,7 +171,7 @@ class Wanted:
             party(clause) if spent else frozenset(),
             phase_asked(clause) if kind == "date" else None,
             event_asked(clause) if kind == "yesno" else None,
-            _words(clause) if kind == "name" and _WHO.search(clause) else None,
+            question_words(clause) if kind == "name" and _WHO.search(clause) else None,
         )
 
     @property
@@ -222,10 +222,6 @@ class Wanted:
 
 
 _WHO = re.compile(r"^\W*who(?:'s|’s|s)?\b", re.I)
-
-
-def _words(clause: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z]+", clause.lower()))
 
 
 def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence] | Refusal:

@@ -10,6 +10,7 @@ regulator", which names no fine.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -79,6 +80,7 @@ _EVENTS: dict[str, tuple[str, str, str]] = {
         "a breach or leak",
     ),
 }
+_ASKED = {kind: re.compile(rf"\b(?:{asked})\b", re.I) for kind, (asked, _, _) in _EVENTS.items()}
 # A question about what did or did not happen opens with one of these.
 _HAPPENED = re.compile(
     r"^\W*(?:did|didn['’]?t|has|hasn['’]?t|have|haven['’]?t|had|was|were)\b", re.I
@@ -106,10 +108,12 @@ def event_asked(clause: str) -> Event | None:
     """The events a question about whether something happened names, or None."""
     if not _HAPPENED.search(clause):
         return None
-    kinds = tuple(
-        k for k, (asked, _, _) in _EVENTS.items() if re.search(rf"\b(?:{asked})\b", clause, re.I)
-    )
-    if not kinds:
-        return None
+    kinds = tuple(kind for kind, asked in _ASKED.items() if asked.search(clause))
+    return Event(kinds, _said(kinds)) if kinds else None
+
+
+@functools.cache
+def _said(kinds: tuple[str, ...]) -> re.Pattern[str]:
+    """The words a sentence mentioning any of these events uses (compiled once per set)."""
     said = "|".join(_EVENTS[kind][1] for kind in kinds)
-    return Event(kinds, re.compile(rf"\b(?:{said})", re.I))
+    return re.compile(rf"\b(?:{said})", re.I)

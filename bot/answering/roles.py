@@ -124,11 +124,16 @@ def role_asked(clause: str) -> Role | None:
     roles = [m[0].lower() for m in _ROLE_WORD.finditer(clause)]
     specific = [r for r in roles if r not in _ANY_ROLE]
     word = (specific or roles)[0]
-    asked = frozenset(re.findall(r"[a-z]+", clause.lower()))
+    asked = question_words(clause)
     now = _NOW.search(clause) is not None or (
         _PRESENT.search(clause) is not None and _FORMER.search(clause) is None
     )
     return Role(word, asked, now)
+
+
+def question_words(clause: str) -> frozenset[str]:
+    """A question's words, lower case: a name among them is not the answer."""
+    return frozenset(re.findall(r"[a-z]+", clause.lower()))
 
 
 def first_person(text: str) -> str | None:
