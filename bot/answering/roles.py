@@ -15,15 +15,19 @@ from dataclasses import dataclass
 
 _ROLE = (
     r"chair(?:man|woman|person)?|ministers?|secretary|director|commissioner|ceo"
-    r"|chief executive|head|boss|engineers?|officials?|person|mp|spokes(?:person|man|woman)"
-    r"|guardian|founder|leader|author"
+    r"|chief exec(?:utive)?|execs?|executives?|head|boss|engineers?|officials?|person|mp"
+    r"|spokes(?:person|man|woman)|guardian|founder|leader|author"
 )
+_WORD = r"[\w'’-]+"  # "the agency's"
 _ASKS = re.compile(
-    rf"\bwho(?:'s|s| is| was| are| were)\s+(?:now\s+)?(?:the\s+)?(?:[\w-]+\s+){{0,4}}?(?:{_ROLE})\b"
+    rf"\bwho(?:'s|s| is| was| are| were)\s+(?:now\s+)?(?:the\s+)?(?:{_WORD}\s+){{0,4}}?"
+    rf"(?:{_ROLE})\b"
     rf"|\bwho(?:'s|’s|s)?\s+(?:[\w-]+\s+){{0,5}}as\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}(?:{_ROLE})\b"
     r"|\bwho\s+(?:chairs?|chaired|heads|headed|leads|led)\b"
     rf"|\bwhich\s+(?:[\w-]+\s+){{0,3}}(?:{_ROLE})\b"
-    rf"|\bnames?\s+of\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}(?:{_ROLE})\b",
+    rf"|\bnames?\s+of\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}(?:{_ROLE})\b"
+    # "who's running nhs highland now, like the current chief exec"
+    rf"|\bwho\b[^?]*\b(?:like|as|i\.?e\.?)\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_ROLE})\b",
     re.I,
 )
 _ROLE_WORD = re.compile(rf"\b(?:{_ROLE})\b|\bchair", re.I)
@@ -51,6 +55,14 @@ _NOT_NAMES = frozenset(
     Not No With Without My Our Your Their His Her Its We You They He She Who What Why How
     Where Which Save Stop Keep Hands Off Campaign""".split()
 )
+# Words only a body's name holds: a run with one is no person, whatever else it holds.
+_BODY_WORDS = frozenset(
+    """Unit Support Commissioning Company Companies Consortium Partners Solutions Systems
+    Group Trust Council Agency Authority Board Service Services Clinic Hospital Hospitals
+    Committee Department Office Institute University College Association Society Foundation
+    Limited Ltd Inc Plc LLP Labour Conservative Conservatives Party""".split()
+)
+MAX_NAME_WORDS = 4  # untitled: "Nicola Byrne", "Katie Bramall-Stainer", "Mary Jane Smith Jones"
 # Words of an office written before a name: "Health Secretary Matt Hancock", "Information
 # Commissioner John Edwards" (not "The London Clinic": "The" is no office).
 _OFFICE_WORDS = frozenset(
@@ -65,7 +77,7 @@ _NOW = re.compile(
 )
 _FORMER = re.compile(
     r"\b(first|former|formerly|previous|previously|then|ex|founding|original|outgoing|late|had"
-    r"|until)\b",
+    r"|until|at the time)\b",
     re.I,
 )
 # "who chairs it?" and "who is the guardian?" ask for the holder now, as "now" does; "who is
@@ -107,10 +119,27 @@ _MINISTER = (
 )
 
 
+# Roles a sentence may name in other words: "the trust's chief executive" ran it.
+_CHIEF = r"chief exec|ceo\b|executive"
+_LEADS = rf"{_CHIEF}|head(?:s|ed)?\b|director|chair|lead|boss|ran\b|runs?\b|running|in charge"
+_WRITTEN = {"chief executive": _CHIEF, "head": _LEADS}
+
+
 def _written(role: str) -> str:
     """How a sentence may name the role: by its own word, or (a minister) by a title every
     holder of which is one: "Health Secretary Matt Hancock" is a minister."""
+    if role in _WRITTEN:
+        return _WRITTEN[role]
     return _MINISTER if role[:5] == "minis" else re.escape(role[:5])
+
+
+def _role_word(found: str) -> str:
+    """The role a question's word names: "chief exec", "ceo" and "execs" are the chief
+    executive."""
+    found = " ".join(found.lower().split())
+    if found == "ceo" or found.startswith(("chief exec", "exec")):
+        return "chief executive"
+    return found
 
 
 def _around(sentence: str, match: re.Match[str], chars: int) -> str:
@@ -121,7 +150,7 @@ def role_asked(clause: str) -> Role | None:
     """The role a question asks the holder of, or None when it asks for no person by role."""
     if not _ASKS.search(clause):
         return None
-    roles = [m[0].lower() for m in _ROLE_WORD.finditer(clause)]
+    roles = [_role_word(m[0]) for m in _ROLE_WORD.finditer(clause)]
     specific = [r for r in roles if r not in _ANY_ROLE]
     word = (specific or roles)[0]
     asked = question_words(clause)
@@ -160,6 +189,8 @@ def _person(name: str, words: list[str]) -> bool:
     which, and at least two in all, are not words of bodies, places or dates."""
     if _TITLE.match(name):
         return True
+    if len(words) > MAX_NAME_WORDS or any(w in _BODY_WORDS for w in words):
+        return False  # "South East Commissioning Support Unit"
     plain = [w for w in words if w not in _NOT_NAMES]
     return len(plain) >= 2 and words[0] not in _NOT_NAMES
 

@@ -20,6 +20,10 @@ from bot.answering.roles import first_person, names_anyone, role_asked
         ("who took over from wes streeting as health secretary", "secretary"),
         ("whos the national data guardian atm", "guardian"),
         ("who's lined up to take over as data guardian", "guardian"),
+        # the role said at the end of a chatty question, in short
+        ("who's in charge at the trust these days, like the current chief exec", "chief executive"),
+        ("who was running it back then, like the board's ceo?", "chief executive"),
+        ("who signed the deal for the company, like which exec?", "chief executive"),
     ],
 )
 def test_the_role_asked_about_is_read(clause: str, role: str) -> None:
@@ -34,6 +38,7 @@ def test_the_role_asked_about_is_read(clause: str, role: str) -> None:
         "who won the fdp contract",  # an organisation, not a person in a role
         "who actually has to have a caldicott guardian now",  # who must have one, not who is one
         "how much does the chair get paid",
+        "who runs cprd",  # a body may run it: no role asked
     ],
 )
 def test_questions_not_asking_for_a_role_holder(clause: str) -> None:
@@ -58,6 +63,11 @@ def test_a_person_named_beside_the_role_answers() -> None:
         ("which nhs england director signed it", "NHS England Data Services, a directorate"),
         # a name the question already gives
         ("who took over from wes streeting as health secretary", "Wes Streeting, health secretary"),
+        # a body's name, however many capitalised words it has
+        (
+            "whats the name of the person at the support unit who sent it",
+            "A staff member at the North West Commissioning Support Unit sent it.",
+        ),
         # a campaign's name, not a person's
         (
             "whos the national data guardian atm",
@@ -132,3 +142,17 @@ def test_who_is_answered_by_a_sentence_naming_someone_the_question_does_not() ->
     q = Question("who was the outside partner that tipped bupa off about the data being for sale")
     nobody = sentence("Bupa only found out on 16 June 2017, when an outside partner alerted it.")
     assert isinstance(answerable(q, [nobody]), Refusal)
+
+
+def test_a_chief_executive_is_named_in_other_words_than_the_question_used() -> None:
+    role = role_asked("who's in charge at the board now, like the current chief exec")
+    assert role is not None
+    assert role.named_by("Pam Dudek, the board's chief executive, said it was sorry.")
+    assert not role.named_by("Pam Dudek, the board's medical director, said it was sorry.")
+
+
+def test_a_holder_at_the_time_is_not_the_holder_now() -> None:
+    role = role_asked("who is the agency's ceo now?")
+    assert role is not None and role.now
+    assert not role.named_by("Paula Reed, the agency's chief executive at the time, named them.")
+    assert role.named_by("Paula Reed, the agency's chief executive, named them.")
