@@ -29,7 +29,7 @@ choice of sentences led by a source saying what it lacks (`says_it_lacks`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answering.contacts import WORDS, contact_asked, holds_contact
@@ -78,6 +78,9 @@ _PAID = re.compile(
 )
 DISCLAIMER_RANKS = 3  # a disclaimer this near the top speaks to the question
 FULL_OVERLAP = 0.5  # without a kind to match, a disclaimer must hold this much of the question
+# A disclaimer below the best sentence refuses only when what it lacks holds this much of the
+# question (and more than the best sentence does): most name some other missing detail.
+LACKING_SHARE = 0.4
 # What a disclaimer's missing thing must mention to match the kind of thing asked for.
 _CUES = {
     "count": re.compile(
@@ -245,14 +248,30 @@ def answerable(question: Question, ranked: Sequence[Sentence]) -> list[Sentence]
     return Refusal(missing, f"none of the passages I found gives {wanted.what()}.")
 
 
-def says_it_lacks(question: Question, chosen: Sequence[Sentence]) -> Refusal | None:
-    """A refusal when the best sentence chosen to answer is a source saying it does not give
-    something ("… do not record when, or whether, the action ended"): quoting it as the answer
-    would dress "my sources don't say" up as an answer. "What is X?" is still answered."""
+def says_it_lacks(
+    question: Question,
+    chosen: Sequence[Sentence],
+    share: Callable[[str], float] = lambda text: 0.0,
+) -> Refusal | None:
+    """A refusal when a sentence chosen to answer is a source saying it does not give what is
+    asked: the best one saying it lacks anything ("… do not record when, or whether, the
+    action ended"), or a later one saying it lacks something that holds more of the question
+    (`share`: its rarity-weighted share of the question's terms) than the best sentence does
+    ("nor was it made public what the investigation concluded" below "an investigation was
+    under way"). Quoting it would dress "my sources don't say" up as an answer. "What is X?"
+    is still answered."""
     if not chosen or _DEFINITION.search(question.clause):
         return None
-    what = disclaimed(chosen[0].text)
-    return Refusal(what, f"my sources say {unknown(what)}.") if what else None
+    name_asked = question.kind.kind == "name"
+    what = disclaimed(chosen[0].text, name_asked)
+    if what:
+        return Refusal(what, f"my sources say {unknown(what)}.")
+    best = share(chosen[0].text)
+    for s in chosen[1:]:
+        what = disclaimed(s.text, name_asked)
+        if what and share(what) >= max(best, LACKING_SHARE):
+            return Refusal(what, f"my sources say {unknown(what)}.")
+    return None
 
 
 def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | None:
@@ -265,7 +284,7 @@ def _disclaimer(question: Question, ranked: Sequence[Sentence]) -> Refusal | Non
     kind = question.kind.kind
     top = list(ranked[:DISCLAIMER_RANKS])
     for rank, s in enumerate(top):
-        what = disclaimed(s.text)
+        what = disclaimed(s.text, kind == "name")
         if not what or (rank and s.overlap < max(t.overlap for t in top[:rank])):
             continue
         cue = _CUES.get(kind)

@@ -139,7 +139,7 @@ class Answerer:
             log.debug("refused: no sentence holds what is asked")
             return candidates
         chosen = select(candidates, **self.calibration.selection)
-        lacking = says_it_lacks(found.question, chosen)
+        lacking = says_it_lacks(found.question, chosen, found.terms.coverage)
         if lacking:
             return lacking
         signals = self.store_signals(found)

@@ -121,6 +121,14 @@ _UNSAID_PASSIVE = re.compile(
     re.I,
 )
 
+# "on behalf of another organisation, which has not been publicly named": the name is missing.
+_UNNAMED = re.compile(
+    r"\b(?P<which>an?|another|the|one|some)\s+(?P<thing>(?:other\s+)?[\w'’-]+(?:\s+[\w'’-]+)?),?"
+    r"\s+(?:which|who|whose\s+name)\s+(?:has|have|had|was|were|is|are)\s+(?:not|never)\s+"
+    r"(?:yet\s+)?(?:been\s+)?(?:publicly\s+|officially\s+)?(?:named|identified|disclosed)\b",
+    re.I,
+)
+
 
 def asked_clause(message: str) -> str:
     """The part of a message that asks: in a chatty message with asides, the last sentence
@@ -143,10 +151,15 @@ def years_in(sentence: str) -> list[str]:
     return _YEAR.findall(without_law_years(sentence))
 
 
-def disclaimed(sentence: str) -> str | None:
+def disclaimed(sentence: str, name_asked: bool = False) -> str | None:
     """What a sentence says its sources don't give ("the number of babies recruited"), or
-    None when it says no such thing."""
+    None when it says no such thing. Asked for a name (`name_asked`), "another body, which
+    has not been named" lacks it; asked anything else, that detail is beside the point."""
     sentence = re.sub(r"\*\*|__|`", "", sentence)  # "has **not been published**"
+    unnamed = _UNNAMED.search(sentence) if name_asked else None
+    if unnamed:
+        other = "other " if unnamed["which"].lower() == "another" else ""
+        return f"the name of the {other}{unnamed['thing']}"
     match = _DISCLAIMER.search(sentence) or _unsaid(sentence)
     if not match:
         return None

@@ -208,6 +208,29 @@ def test_an_answer_led_by_a_source_saying_it_lacks_the_fact_is_a_refusal() -> No
     assert says_it_lacks(Question("what is the bma action"), [lacks]) is None
 
 
+def test_a_later_disclaimer_that_holds_the_question_refuses_but_one_about_a_detail_does_not() -> (
+    None
+):
+    q = Question("what did the inquiry the minister promised actually conclude")
+    top = sentence("An inquiry, the minister said, was under way.")
+    lacks = sentence("Nor was it made public what the inquiry the minister promised concluded.")
+    share = lambda text: 0.8 if "concluded" in text else 0.1  # noqa: E731
+    refusal = says_it_lacks(q, [top, lacks], share)
+    assert refusal is not None and "it is not known what the inquiry" in refusal.text()
+    detail = sentence("It has not been reported whether anyone was disciplined.")
+    assert says_it_lacks(q, [top, detail], lambda text: 0.1) is None
+
+
+def test_an_unnamed_body_lacks_a_name_only_when_a_name_is_asked_for() -> None:
+    text = "The clinic sent it on behalf of another charity, which has not been publicly named."
+    assert disclaimed(text, name_asked=True) == "the name of the other charity"
+    assert disclaimed(text) is None
+    q = Question("which organisation was the clinic sending it for?")
+    refusal = says_it_lacks(q, [sentence(text)])
+    assert refusal is not None and refusal.missing == "the name of the other charity"
+    assert says_it_lacks(Question("when did the clinic send it?"), [sentence(text)]) is None
+
+
 def test_a_year_in_the_name_of_a_law_is_not_a_date() -> None:
     q = Question("when is northern ireland's opt out going live")
     law = sentence("An opt-out is being introduced under the Data Act (Northern Ireland) 2016.")
