@@ -142,19 +142,34 @@ class Answerer:
         lacking = says_it_lacks(found.question, chosen, found.terms.coverage)
         if lacking:
             return lacking
-        signals = self.store_signals(found)
-        features = self.features(found, chosen, signals)
-        coverage = self.calibration.coverage
-        # Also weighed on what would be quoted without the checks: a check may only refuse,
-        # never make the model surer (the sentences it keeps can share more of the question).
         unchecked = select(found.ranked, **self.calibration.selection)
-        covered = (
-            bool(found.hits)
-            and coverage.covered(features)
-            and (unchecked == chosen or coverage.covered(self.features(found, unchecked, signals)))
+        covered = bool(found.hits) and self.covered(found, chosen, unchecked)
+        question = found.question
+        if not covered and found.hits and not question.earlier and question.clause != question.text:
+            # A long chatty message: its asides' words are in no passage. Weighed again on
+            # the words of the part that asks.
+            asking = dataclasses.replace(found, terms=self.terms(question.clause))
+            covered = self.covered(asking, chosen, unchecked, question.clause)
+        return chosen if covered else Refusal(question.clause.rstrip(" ?"))
+
+    def covered(
+        self,
+        found: Retrieved,
+        chosen: list[Sentence],
+        unchecked: list[Sentence],
+        asked: str | None = None,
+    ) -> bool:
+        """Whether the coverage model says `chosen` answers the question (weighed on `asked`,
+        by default the query); and `unchecked`, what would be quoted without the checks, too:
+        a check may only refuse, never make the model surer (the sentences it keeps can share
+        more of the question)."""
+        signals = self.store_signals(found, asked)
+        coverage = self.calibration.coverage
+        features = self.features(found, chosen, signals)
+        log.debug("coverage p=%.2f", coverage.probability(features))
+        return coverage.covered(features) and (
+            unchecked == chosen or coverage.covered(self.features(found, unchecked, signals))
         )
-        log.debug("decided (covered=%s, p=%.2f)", covered, coverage.probability(features))
-        return chosen if covered else Refusal(found.question.clause.rstrip(" ?"))
 
     def compose(self, found: Retrieved, chosen: list[Sentence] | Refusal) -> Answer:
         """The extractive answer: quoted sentences, or a refusal with the nearest passages."""
@@ -199,10 +214,11 @@ class Answerer:
             list(idf), idf, known, passage_terms, found.hits, found.ranked, chosen
         )
 
-    def store_signals(self, found: Retrieved) -> tuple[float, set[str]]:
+    def store_signals(self, found: Retrieved, asked: str | None = None) -> tuple[float, set[str]]:
         """What the coverage signals read from the store, whichever sentences are quoted: the
-        share of the question's words it knows, and the question terms in the top passages."""
-        known = self.index.known_share(found.question.query)
+        share of the question's words (or `asked`'s) it knows, and the question terms in the
+        top passages."""
+        known = self.index.known_share(asked or found.question.query)
         passage_terms: set[str] = set()
         for hit in found.hits[:3]:
             passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))

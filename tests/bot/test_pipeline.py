@@ -248,3 +248,27 @@ def test_a_check_only_refuses_it_never_makes_the_model_surer(app: App, question:
         assert isinstance(decided, Refusal)
     if not isinstance(decided, Refusal):
         assert coverage.covered(answerer.features(found, decided))
+
+
+CHATTY = (
+    "ok so my cousin keeps ranting about crypto wallets, football transfer gossip, petrol prices "
+    "in devon, her puppy's vet bills, her cat's diet and her allotment tomatoes, total nonsense "
+    "lol. anyway how much is the federated data platform contract worth?"
+)
+
+
+def test_a_chatty_messages_asides_do_not_turn_an_answer_into_a_refusal(app: App) -> None:
+    """The asides' words are in no passage: weighed on the whole message the coverage model
+    says no; weighed on the part that asks, the answer stands."""
+    answerer = app.answerer
+    found = answerer.retrieve_for(answerer.read(CHATTY), answerer.top_k)
+    chosen = answerer.decide(found)
+    assert not isinstance(chosen, Refusal)
+    assert not answerer.covered(found, chosen, chosen)  # on the whole message: not covered
+    answer = answerer.ask(CHATTY)
+    assert not answer.refused and "£330 million" in answer.answer
+
+
+def test_a_chatty_near_miss_is_still_refused(app: App) -> None:
+    near_miss = CHATTY.replace("the federated data platform contract worth", "IQVIA paid")
+    assert app.answerer.ask(near_miss).refused
