@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answering.reading import Constraints, asked_clause, constraints
+from bot.answering.reading import Constraints, asked_clause, constraints, without_scene
 from bot.answering.roles import first_person
 
 # The kind of thing asked for, by the question's wording. Each kind has a pattern that a
@@ -185,7 +185,7 @@ class Question:
 
     @property
     def kind(self) -> QuestionKind:
-        return question_kind(self.clause)
+        return question_kind(without_scene(self.clause))
 
     @functools.cached_property
     def constraints(self) -> Constraints:

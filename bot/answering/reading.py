@@ -64,6 +64,15 @@ _FILLER = re.compile(
     r"|i (?:was )?(?:wondering|want to know|need to know)(?: if| whether)?\s*)?",
     re.I,
 )
+# "when the system crashed a week after go-live, how long were ambulances diverted?": the
+# opening clause sets the scene, what follows the comma asks.
+_SCENE = re.compile(
+    r"^\s*(?:when|if|after|before|once|since|while|during)\s+"
+    r"(?!(?:is|are|was|were|did|do|does|will|would|can|could|has|have|had|should)\b)"  # asks
+    r"[^,?]{3,120},\s*(?=(?:how|what\w*"
+    r"|who\w*|which|where|why|is|are|was|were|did|do|does|can|could|will|would|has|have)\b)",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # "care.data" is one word
 
 # "The sources reviewed for this brief do not give the number of …": what a source lacks.
@@ -135,10 +144,18 @@ def asked_clause(message: str) -> str:
     with a question mark or a question word; openers such as "does anyone know if" dropped."""
     parts = [p.strip() for p in _SENTENCE_END.split(message) if p.strip()]
     if len(parts) <= 1:
-        return _FILLER.sub("", message).strip() or message.strip()
-    asking = [p for p in parts if "?" in p] or [p for p in parts if _ASKING.search(p)]
-    clause = asking[-1] if asking else parts[-1]
-    return _FILLER.sub("", clause).strip() or clause
+        clause = _FILLER.sub("", message).strip() or message.strip()
+    else:
+        asking = [p for p in parts if "?" in p] or [p for p in parts if _ASKING.search(p)]
+        clause = asking[-1] if asking else parts[-1]
+        clause = _FILLER.sub("", clause).strip() or clause
+    return clause
+
+
+def without_scene(clause: str) -> str:
+    """The clause without an opening one that sets the scene: "when it crashed, how long were
+    ambulances diverted?" asks how long, not when. (Its years still constrain the answer.)"""
+    return _SCENE.sub("", clause) or clause
 
 
 def without_law_years(sentence: str) -> str:

@@ -59,6 +59,20 @@ def test_asked_clause(message: str, clause: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        # an opening clause sets the scene; what follows the comma asks
+        ("when the app crashed after launch, how many hours was it down", "count"),
+        ("if i opt out now, who can still see my record?", "name"),
+        # "when is …" asks when
+        ("when is the opt out going live, whats the launch date", "date"),
+    ],
+)
+def test_a_clause_setting_the_scene_does_not_decide_the_kind_asked(clause: str, kind: str) -> None:
+    assert Question(clause).kind.kind == kind
+
+
+@pytest.mark.parametrize(
     ("sentence", "missing"),
     [
         (
