@@ -37,7 +37,7 @@ from bot.answering.counted import Counted, counted
 from bot.answering.events import Event, event_asked
 from bot.answering.phases import phase_asked, tells_phase
 from bot.answering.question import Question
-from bot.answering.reading import Constraints, disclaimed, unknown, without_law_years
+from bot.answering.reading import MONTH, Constraints, disclaimed, unknown, without_law_years
 from bot.answering.roles import Role, names_anyone, question_words, role_asked
 from bot.answering.ruled_out import about_ruled_out, ruled_out
 from bot.answering.scoring import Sentence
@@ -60,7 +60,7 @@ _VALUES = {
         re.I,
     ),
     "date": re.compile(
-        r"\b(19|20)\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+        rf"\b(19|20)\d\d\b|{MONTH}"
         r"|\b\d+\s*(days?|weeks?|months?|years?)\b|\b(one|two|three|four|six|twelve)\s+"
         r"(days?|weeks?|months?|years?)\b|\b(today|yesterday|ago|since|until)\b",
         re.I,

@@ -33,6 +33,14 @@ _ITEM_AFTER = re.compile(
     rf"\b({_ITEM_NOUNS})\s+(?:number\s+|no\.?\s*)?(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\b", re.I
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+# A month's name, in full or cut short ("Sept", "Dec"), and not the start of another word
+# ("separate", "decision", "market"); "may" only as "May" or beside a day or a year (the
+# verb is commoner).
+MONTH = (
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+    r"|(?-i:\bMay\b)|\b\d{1,2}(?:st|nd|rd|th)?\s+may\b|\bmay\s+(?:\d{1,2}|(?:19|20)\d\d)\b"
+)
 _MONTH_YEAR = re.compile(
     r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?:19|20)\d\d\b",

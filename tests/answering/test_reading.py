@@ -169,6 +169,10 @@ def test_a_how_many_question_needs_a_sentence_with_a_number() -> None:
     q = Question("how many people in the uk have joined our future health")
     assert isinstance(answerable(q, [sentence("Anyone can volunteer online.")]), Refusal)
     assert holds_value("count", "around 3,000 people a day") and holds_value("date", "in May")
+    # a month's name, not a word that starts like one, nor the verb "may"
+    assert holds_value("date", "on 5 may") and holds_value("date", "in Sept")
+    for dateless in ("Venues used a separate app.", "The decision stands.", "It may end."):
+        assert not holds_value("date", dateless)
     assert holds_value("amount", "It is free of charge for patients.")  # free is an amount
     assert not holds_value("amount", "Researchers apply through the online portal.")
 
