@@ -72,9 +72,21 @@ _EVENTS: dict[str, tuple[str, str, str]] = {
         r"|rolled? out|live\b|part of|taking part|took part|contract\w*",
         "joining or declining",
     ),
+    "investigate": (
+        r"investigat\w*|look(?:ed)? into|prob(?:e|ed)|inquir\w*|enquir\w*|audit(?:ed)?",
+        r"investigat\w*|inquir\w*|enquir\w*|prob(?:e|ed|ing)\b|look\w* into|review\w*"
+        r"|audit\w*|inspect\w*",
+        "an investigation",
+    ),
+    "discipline": (
+        r"punish\w*|disciplin\w*|sanction\w*|struck off|suspended|blamed|in trouble",
+        r"punish\w*|disciplin\w*|sanction\w*|struck off|suspen\w*|dismiss\w*|sack\w*"
+        r"|fired|warn\w*|caution\w*|reprimand\w*|misconduct|blam\w*|fault\w*",
+        "anyone being disciplined or blamed",
+    ),
     "leak": (
-        # the verb only: "the HSE hack", "the Dean Street leak" name the topic
-        r"hacked|leaked|stolen|breached|compromised",
+        # the verb, or "was it a hack?": "the HSE hack", "the Dean Street leak" name the topic
+        r"hacked|leaked|stolen|breached|compromised|an? (?:hack|cyber[- ]?attack|breach|leak)",
         r"hack\w*|breach\w*|leak\w*|stol\w*|compromis\w*|attack\w*|access\w*|exfiltrat\w*"
         r"|publish\w*|released?|dark web",
         "a breach or leak",

@@ -23,6 +23,10 @@ from bot.answering.question import Question
         ("was my record leaked", ("leak",)),
         # "the HSE hack" names the topic; the event asked about is the charge
         ("has anyone been charged for the HSE hack", ("charge",)),
+        # "was it a hack?" asks whether there was one
+        ("was the biobank thing a hack or a leak", ("leak",)),
+        ("did the regulator ever investigate the deal", ("investigate",)),
+        ("was anyone at the firm punished by the regulator", ("discipline",)),
     ],
 )
 def test_the_event_asked_about_is_read(clause: str, kinds: tuple[str, ...]) -> None:
@@ -35,7 +39,6 @@ def test_the_event_asked_about_is_read(clause: str, kinds: tuple[str, ...]) -> N
     [
         "can the national data guardian fine anyone",  # a power, not an event
         "does data saves lives apply in wales",
-        "was the biobank thing a hack or a leak",  # nouns: what kind of thing it was
         "did the government act on the review",  # no event we know the words for
     ],
 )
@@ -70,3 +73,10 @@ def test_a_question_about_a_power_is_not_read_as_an_event() -> None:
     q = Question("can the national data guardian fine anyone?")
     powers = sentence("The National Data Guardian is not a regulator and has no powers to enforce.")
     assert answerable(q, [powers]) == [powers]
+
+
+def test_asked_whether_anyone_was_punished_the_sentence_on_discipline_answers() -> None:
+    q = Question("was the pharmacy boss punished by the regulator as well?")
+    topic = sentence("The regulator fined the pharmacy £130,000 for selling patients' details.")
+    held = sentence("The pharmacy council said no one had been suspended or struck off.")
+    assert answerable(q, [topic, held]) == [held]
