@@ -52,6 +52,13 @@ _YES_NO = re.compile(
     r"^\s*(can|could|does|do|did|is|are|was|were|will|would|should|has|have|may|must)\b", re.I
 )
 _QUESTION_WORD = re.compile(r"\b(how|what\w*|when|where|which|who\w*|whose|whom|why)\b", re.I)
+# A question word that opens a question: at the start, after a mark, or after a word that
+# leads into one ("and who…", "know how much…"); not "the woman who…".
+_OPENS_QUESTION = re.compile(
+    r"(?:^|[,;:?!(]\s*|\b(?:and|or|but|so|then|know|ask|asking|wondering|tell me|explain|say"
+    r"|is|are|was|were)\s+)(?:how|what\w*|when|where|which|who\w*|whose|whom|why)\b",
+    re.I,
+)
 _COMPARES = re.compile(r"\bdifference between\b|\bwhat(?:'s|s| is)? the difference\b", re.I)
 
 _PATTERNS = {
@@ -84,8 +91,9 @@ class QuestionKind:
 
 def question_kind(question: str) -> QuestionKind:
     # "was the clinic fined?", "is the contract worth more than £330m?" ask yes or no: the
-    # words of a kind count only beside a question word ("how much was it fined?").
-    if _YES_NO.search(question) and not _QUESTION_WORD.search(question):
+    # words of a kind count only beside a question word ("how much was it fined?"), and
+    # "who" after a noun ("was the woman who sent it blamed?") is no question word.
+    if _YES_NO.search(question) and not _OPENS_QUESTION.search(question):
         return QuestionKind("yesno")
     # "in the bupa fine story what's SWAN?": what comes before the question word sets the
     # scene; "what's the difference between a reprimand and a fine?" asks for no sum.

@@ -142,6 +142,9 @@ def test_a_figure_or_a_rate_asked_for_is_a_number(clause: str, kind: str) -> Non
         # what comes before the question word sets the scene; a comparison asks for no sum
         ("in the bupa fine story what's swan", "other"),
         ("whats actually the difference between a reprimand and a fine", "other"),
+        # "who" after a noun joins a clause to it; after "and" it asks
+        ("was the nurse who opened the records sacked", "yesno"),
+        ("was it a hack, and who did it", "name"),
     ],
 )
 def test_a_yes_or_no_question_is_one_whatever_its_words(clause: str, kind: str) -> None:
