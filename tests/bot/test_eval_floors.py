@@ -29,8 +29,8 @@ FLOORS = {
 CEILINGS = {"false_refusals": 0.06}
 # The dev set (eval/dev/): questions over saved pages, HTML, PDFs and a FAQ we did not write.
 DEV = ROOT / "eval" / "dev"
-DEV_FLOORS = {"answer_hit": 0.59, "near_misses_refused": 0.49}
-DEV_CEILINGS = {"false_refusals": 0.11}
+DEV_FLOORS = {"answer_hit": 0.62, "near_misses_refused": 0.62}
+DEV_CEILINGS = {"false_refusals": 0.13}  # 11 of 101: two were wrong answers before
 DEV_PARTS = ("G1", "G2", "G3", "G4")
 
 
