@@ -133,7 +133,8 @@ class Answerer:
         """The sentences to quote, or a Refusal when the sources don't answer the question:
         no sentence may answer it (bot/answering/decision.py), or the coverage model says the
         best of those that may are not about it, or that the best sentences before those
-        checks are not (a check only refuses: it never makes an answer surer)."""
+        checks are not (a check only refuses: it never makes an answer surer). A chatty
+        message is weighed on its asking part too: its asides' words are in no passage."""
         candidates = answerable(found.question, found.ranked)
         if isinstance(candidates, Refusal):
             log.debug("refused: no sentence holds what is asked")
@@ -146,8 +147,6 @@ class Answerer:
         covered = bool(found.hits) and self.covered(found, chosen, unchecked)
         question = found.question
         if not covered and found.hits and not question.earlier and question.clause != question.text:
-            # A long chatty message: its asides' words are in no passage. Weighed again on
-            # the words of the part that asks.
             asking = dataclasses.replace(found, terms=self.terms(question.clause))
             covered = self.covered(asking, chosen, unchecked, question.clause)
         return chosen if covered else Refusal(question.clause.rstrip(" ?"))

@@ -152,12 +152,10 @@ def asked_clause(message: str) -> str:
     with a question mark or a question word; openers such as "does anyone know if" dropped."""
     parts = [p.strip() for p in _SENTENCE_END.split(message) if p.strip()]
     if len(parts) <= 1:
-        clause = _FILLER.sub("", message).strip() or message.strip()
-    else:
-        asking = [p for p in parts if "?" in p] or [p for p in parts if _ASKING.search(p)]
-        clause = asking[-1] if asking else parts[-1]
-        clause = _FILLER.sub("", clause).strip() or clause
-    return clause
+        return _FILLER.sub("", message).strip() or message.strip()
+    asking = [p for p in parts if "?" in p] or [p for p in parts if _ASKING.search(p)]
+    clause = asking[-1] if asking else parts[-1]
+    return _FILLER.sub("", clause).strip() or clause
 
 
 def without_scene(clause: str) -> str:

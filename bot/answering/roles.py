@@ -27,7 +27,7 @@ _ASKS = re.compile(
     rf"|\bwhich\s+(?:[\w-]+\s+){{0,3}}(?:{_ROLE})\b"
     rf"|\bnames?\s+of\s+(?:the\s+)?(?:[\w-]+\s+){{0,4}}(?:{_ROLE})\b"
     # "who's running nhs highland now, like the current chief exec"
-    rf"|\bwho\b[^?]*\b(?:like|as|i\.?e\.?)\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_ROLE})\b",
+    rf"|\bwho\b[^?]*\b(?:like|as|i\.?e\.?)\s+(?:{_WORD}\s+){{0,2}}?(?:{_ROLE})\b",
     re.I,
 )
 _ROLE_WORD = re.compile(rf"\b(?:{_ROLE})\b|\bchair", re.I)
