@@ -144,11 +144,14 @@ class Answerer:
         if lacking:
             return lacking
         unchecked = select(found.ranked, **self.calibration.selection)
-        covered = bool(found.hits) and self.covered(found, chosen, unchecked)
+        signals = self.store_signals(found)
+        covered = bool(found.hits) and self.covered(found, chosen, unchecked, signals)
         question = found.question
         if not covered and found.hits and not question.earlier and question.clause != question.text:
+            # the same passages: only the question's words, and how many the store knows, change
             asking = dataclasses.replace(found, terms=self.terms(question.clause))
-            covered = self.covered(asking, chosen, unchecked, question.clause)
+            in_clause = (self.index.known_share(question.clause), signals[1])
+            covered = self.covered(asking, chosen, unchecked, in_clause)
         return chosen if covered else Refusal(question.clause.rstrip(" ?"))
 
     def covered(
@@ -156,13 +159,12 @@ class Answerer:
         found: Retrieved,
         chosen: list[Sentence],
         unchecked: list[Sentence],
-        asked: str | None = None,
+        signals: tuple[float, set[str]],
     ) -> bool:
-        """Whether the coverage model says `chosen` answers the question (weighed on `asked`,
-        by default the query); and `unchecked`, what would be quoted without the checks, too:
-        a check may only refuse, never make the model surer (the sentences it keeps can share
+        """Whether the coverage model says `chosen` answers the question (`signals` from
+        `store_signals`); and `unchecked`, what would be quoted without the checks, too: a
+        check may only refuse, never make the model surer (the sentences it keeps can share
         more of the question)."""
-        signals = self.store_signals(found, asked)
         coverage = self.calibration.coverage
         features = self.features(found, chosen, signals)
         log.debug("coverage p=%.2f", coverage.probability(features))
@@ -213,11 +215,10 @@ class Answerer:
             list(idf), idf, known, passage_terms, found.hits, found.ranked, chosen
         )
 
-    def store_signals(self, found: Retrieved, asked: str | None = None) -> tuple[float, set[str]]:
+    def store_signals(self, found: Retrieved) -> tuple[float, set[str]]:
         """What the coverage signals read from the store, whichever sentences are quoted: the
-        share of the question's words (or `asked`'s) it knows, and the question terms in the
-        top passages."""
-        known = self.index.known_share(asked or found.question.query)
+        share of the question's words it knows, and the question terms in the top passages."""
+        known = self.index.known_share(found.question.query)
         passage_terms: set[str] = set()
         for hit in found.hits[:3]:
             passage_terms.update(self.index.terms(f"{hit.meta('title')} {hit.text}"))

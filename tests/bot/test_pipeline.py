@@ -264,7 +264,8 @@ def test_a_chatty_messages_asides_do_not_turn_an_answer_into_a_refusal(app: App)
     found = answerer.retrieve_for(answerer.read(CHATTY), answerer.top_k)
     chosen = answerer.decide(found)
     assert not isinstance(chosen, Refusal)
-    assert not answerer.covered(found, chosen, chosen)  # on the whole message: not covered
+    whole = answerer.store_signals(found)
+    assert not answerer.covered(found, chosen, chosen, whole)  # on the whole message: not covered
     answer = answerer.ask(CHATTY)
     assert not answer.refused and "£330 million" in answer.answer
 
